@@ -1,0 +1,31 @@
+//! The admin HTTP API under `/api/v1`: one router per resource, each beside
+//! its handlers, all behind bearer-token authentication.
+
+mod auth;
+mod deliveries;
+mod destinations;
+mod events;
+mod extract;
+mod packs;
+mod rules;
+mod triggers;
+
+use axum::Router;
+use axum::middleware;
+
+pub use auth::{AdminToken, ensure_admin_token};
+pub use extract::{ApiJson, ListResponse};
+
+use crate::server::AppState;
+
+/// Every admin route, authenticated.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .merge(triggers::router())
+        .merge(destinations::router())
+        .merge(rules::router())
+        .merge(packs::router())
+        .merge(events::router())
+        .merge(deliveries::router())
+        .route_layer(middleware::from_fn_with_state(state, auth::require_admin))
+}

@@ -1,0 +1,315 @@
+//! Weir's configuration: what `weir.toml` may say, with defaults for every
+//! key, validated once at start-up.
+//!
+//! Every field is documented with its default; unknown keys are refused so
+//! a typo never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use crate::time::human_duration;
+
+/// A configuration file or value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("invalid config file `{path}`: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's explanation, naming the key.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid config value `{key}`: {message}")]
+    Invalid {
+        /// Dotted key, e.g. `delivery.retry_schedule`.
+        key: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on. Default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Base URL producers use to reach Weir, used to print webhook URLs.
+    /// Default: `http://<listen>`. Example: `https://hooks.example.com`.
+    pub public_url: Option<String>,
+    /// Where the embedded store keeps its files. Default `.weir/data`.
+    pub data_dir: PathBuf,
+    /// Directory holding one sub-directory per pack. Default `plugins`.
+    pub plugins_dir: PathBuf,
+    /// Inbound webhook settings.
+    pub ingest: IngestConfig,
+    /// Sandbox limits applied to every pack call.
+    pub packs: PackLimits,
+    /// Outbound delivery settings.
+    pub delivery: DeliveryConfig,
+    /// The admin token to install at start-up, from `WEIR_ADMIN_TOKEN`;
+    /// never read from or written to the config file.
+    #[serde(skip)]
+    pub bootstrap_admin_token: Option<String>,
+}
+
+/// How hard the store works before a webhook is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// Flush sled's buffers and `fdatasync` the log: survives power loss.
+    Fsync,
+    /// Flush sled's buffers to the OS: survives a crash of Weir, not of the
+    /// machine.
+    Flush,
+    /// Acknowledge once the write is in memory; sled flushes every 500 ms.
+    /// For benchmarks only.
+    None,
+}
+
+/// Inbound webhook settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Largest accepted request body in bytes; larger ones get 413 before
+    /// they are read. Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// What "acknowledged" means. Default `fsync`.
+    pub durability: Durability,
+    /// Most requests committed by one flush. Default 512.
+    pub max_commit_batch: usize,
+    /// How long an idempotency key is remembered per trigger. GitHub signs
+    /// no timestamp, so this is the replay window. Default `3days`.
+    #[serde(with = "human_duration")]
+    pub dedupe_retention: Duration,
+}
+
+/// Sandbox limits applied to every pack call.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PackLimits {
+    /// Most linear memory one call may use, in bytes. Default 64 MiB.
+    pub memory_bytes: usize,
+    /// Wall-clock budget of one call. Default `500ms`.
+    #[serde(with = "human_duration")]
+    pub call_timeout: Duration,
+    /// Largest total output (event data, bodies) one call may return, in
+    /// bytes. Default 4 MiB.
+    pub max_output_bytes: usize,
+    /// Most pack instances alive at once (the pooling allocator's size);
+    /// calls beyond it are answered "retry later". Default 256.
+    pub max_instances: u32,
+}
+
+/// Outbound delivery settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Deliveries attempted at once. Default 64.
+    pub concurrency: usize,
+    /// Delay before each retry; the length is the number of retries.
+    /// Default `["5s", "5m", "30m", "2h", "5h", "10h", "10h"]`.
+    #[serde(with = "human_duration::list")]
+    pub retry_schedule: Vec<Duration>,
+    /// Random spread applied to each delay, as a fraction. Default 0.2
+    /// (±20%).
+    pub jitter: f64,
+    /// Timeout of one HTTP attempt. Default `15s`.
+    #[serde(with = "human_duration")]
+    pub timeout: Duration,
+    /// Networks destinations may resolve to although they are private,
+    /// loopback or otherwise internal. Empty by default: only public
+    /// addresses are reachable. Example: `["127.0.0.1/32"]`.
+    pub allow_private_networks: Vec<IpNet>,
+    /// Bytes of each response body kept with the attempt. Default 4096.
+    pub response_preview_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            data_dir: PathBuf::from(".weir/data"),
+            plugins_dir: PathBuf::from("plugins"),
+            ingest: IngestConfig::default(),
+            packs: PackLimits::default(),
+            delivery: DeliveryConfig::default(),
+            bootstrap_admin_token: None,
+        }
+    }
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            durability: Durability::Fsync,
+            max_commit_batch: 512,
+            dedupe_retention: Duration::from_secs(3 * 24 * 3600),
+        }
+    }
+}
+
+impl Default for PackLimits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 * 1024 * 1024,
+            call_timeout: Duration::from_millis(500),
+            max_output_bytes: 4 * 1024 * 1024,
+            max_instances: 256,
+        }
+    }
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        Self {
+            concurrency: 64,
+            retry_schedule: vec![
+                Duration::from_secs(5),
+                minutes(5),
+                minutes(30),
+                minutes(120),
+                minutes(300),
+                minutes(600),
+                minutes(600),
+            ],
+            jitter: 0.2,
+            timeout: Duration::from_secs(15),
+            allow_private_networks: Vec::new(),
+            response_preview_bytes: 4096,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates `path`.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Self = toml::from_str(&text).map_err(|error| ConfigError::Parse {
+            path: path.to_owned(),
+            message: error.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks ranges the types cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        if self.ingest.max_body_bytes == 0 {
+            return invalid("ingest.max_body_bytes", "must be at least 1 byte");
+        }
+        if self.ingest.max_commit_batch == 0 {
+            return invalid("ingest.max_commit_batch", "must be at least 1");
+        }
+        if self.packs.memory_bytes < 1024 * 1024 {
+            return invalid("packs.memory_bytes", "must be at least 1 MiB (1048576)");
+        }
+        if self.packs.call_timeout < Duration::from_millis(10) {
+            return invalid("packs.call_timeout", "must be at least `10ms`");
+        }
+        if self.packs.max_instances == 0 {
+            return invalid("packs.max_instances", "must be at least 1");
+        }
+        if self.delivery.concurrency == 0 {
+            return invalid("delivery.concurrency", "must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.delivery.jitter) {
+            return invalid("delivery.jitter", "must be between 0.0 and 1.0, e.g. 0.2");
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return invalid("public_url", "must start with http:// or https://");
+        }
+        Ok(())
+    }
+
+    /// The base URL webhook URLs are printed with, without a trailing `/`.
+    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+        self.public_url.as_deref().map_or_else(
+            || format!("http://{bound}"),
+            |url| url.trim_end_matches('/').to_owned(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_all_defaults() {
+        let config: Config = toml::from_str("").expect("parses");
+        assert_eq!(config.ingest.durability, Durability::Fsync);
+        assert_eq!(config.delivery.retry_schedule.len(), 7);
+        config.validate().expect("defaults are valid");
+    }
+
+    #[test]
+    fn durations_and_networks_parse_and_unknown_keys_are_refused() {
+        let config: Config = toml::from_str(
+            "[delivery]\nretry_schedule = [\"100ms\", \"2s\"]\nallow_private_networks = [\"127.0.0.1/32\"]\n",
+        )
+        .expect("parses");
+        assert_eq!(config.delivery.retry_schedule[0], Duration::from_millis(100));
+        let error = toml::from_str::<Config>("[delivery]\nretries = 3\n").expect_err("unknown key");
+        assert!(error.to_string().contains("retries"), "{error}");
+        let error = toml::from_str::<Config>("[packs]\ncall_timeout = \"soon\"\n").expect_err("bad");
+        assert!(error.to_string().contains("soon"), "{error}");
+    }
+
+    #[test]
+    fn the_example_file_lists_the_defaults() {
+        let text = include_str!("../../weir.example.toml");
+        let example: Config = toml::from_str(text).expect("the example parses");
+        let render = |config: &Config| toml::to_string(config).expect("serializes");
+        assert_eq!(render(&example), render(&Config::default()));
+        let documented: toml::Table = toml::from_str(text).expect("table");
+        let defaults: toml::Table = toml::from_str(&render(&Config::default())).expect("table");
+        for (key, value) in &defaults {
+            assert!(documented.contains_key(key), "weir.example.toml lacks `{key}`");
+            if let (Some(inner), Some(documented)) = (value.as_table(), documented[key].as_table()) {
+                for inner_key in inner.keys() {
+                    assert!(
+                        documented.contains_key(inner_key),
+                        "weir.example.toml lacks `{key}.{inner_key}`"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_range_values_name_their_key() {
+        let mut config = Config::default();
+        config.delivery.jitter = 2.0;
+        let error = config.validate().expect_err("invalid");
+        assert!(error.to_string().contains("delivery.jitter"));
+    }
+}

@@ -1,0 +1,268 @@
+//! One pack call: a fresh `Store` with limits and a deadline, instantiate,
+//! call, classify any failure into a typed [`CallError`], enforce the
+//! output cap and forward the guest's stdout/stderr to the log.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
+
+use super::PluginHost;
+use super::bindings::{Event, Outgoing, Receipt, Rejection, Secret, TransformError, WebhookRequest};
+use super::state::CallState;
+use crate::model::ComponentRef;
+
+/// Bytes of a guest's stdout/stderr kept per call.
+const GUEST_OUTPUT_CAP: usize = 16 * 1024;
+
+/// A pack call that failed for a reason other than the pack's own typed
+/// answer (a rejection or transform error). Each variant is counted per
+/// component and maps to a retry decision.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No loaded pack provides the component.
+    #[error("no {kind} `{reference}` is loaded")]
+    NotFound {
+        /// `connector` or `transformer`.
+        kind: &'static str,
+        /// The reference asked for.
+        reference: String,
+    },
+    /// The call ran past its deadline and was interrupted.
+    #[error("{component} ran past its {limit_ms} ms deadline and was stopped")]
+    Timeout {
+        /// `pack/component`.
+        component: String,
+        /// The deadline.
+        limit_ms: u64,
+    },
+    /// The call tried to use more memory than allowed.
+    #[error("{component} exceeded its memory limit of {limit_bytes} bytes")]
+    MemoryLimit {
+        /// `pack/component`.
+        component: String,
+        /// The limit.
+        limit_bytes: usize,
+    },
+    /// The call recursed past the stack limit.
+    #[error("{component} exhausted its stack")]
+    StackOverflow {
+        /// `pack/component`.
+        component: String,
+    },
+    /// The call returned more output than allowed.
+    #[error("{component} returned {size} bytes, over the {limit} byte output limit")]
+    OutputTooLarge {
+        /// `pack/component`.
+        component: String,
+        /// What it returned.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The guest trapped (panicked, hit `unreachable`, …).
+    #[error("{component} trapped: {message}")]
+    Trap {
+        /// `pack/component`.
+        component: String,
+        /// The trap.
+        message: String,
+    },
+    /// Every pack instance slot is in use; retry later.
+    #[error("all pack instance slots are busy; retry later")]
+    Busy,
+}
+
+impl CallError {
+    /// A stable name for metrics and error codes, e.g. `timeout`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::Timeout { .. } => "timeout",
+            Self::MemoryLimit { .. } => "memory_limit",
+            Self::StackOverflow { .. } => "stack_overflow",
+            Self::OutputTooLarge { .. } => "output_too_large",
+            Self::Trap { .. } => "trap",
+            Self::Busy => "busy",
+        }
+    }
+}
+
+impl PluginHost {
+    /// Runs connector `reference` on `request`.
+    pub async fn receive(
+        &self,
+        reference: &ComponentRef,
+        request: &WebhookRequest,
+        secrets: &[Secret],
+        config: &str,
+    ) -> Result<Result<Receipt, Rejection>, CallError> {
+        let connector = self
+            .registry()
+            .connector(reference)
+            .ok_or_else(|| CallError::NotFound {
+                kind: "connector",
+                reference: reference.to_string(),
+            })?;
+        let mut store = self.new_store(Arc::clone(&connector.label));
+        let result = async {
+            let instance = connector.pre.instantiate_async(&mut store).await?;
+            instance
+                .weir_pack_inbound()
+                .call_receive(&mut store, request, secrets, config)
+                .await
+        }
+        .await;
+        self.finish(&mut store, result, |answer| match answer {
+            Ok(receipt) => receipt_size(receipt),
+            Err(_) => 0,
+        })
+    }
+
+    /// Runs transformer `reference` on `event`.
+    pub async fn transform(
+        &self,
+        reference: &ComponentRef,
+        event: &Event,
+        config: &str,
+    ) -> Result<Result<Outgoing, TransformError>, CallError> {
+        let transformer = self
+            .registry()
+            .transformer(reference)
+            .ok_or_else(|| CallError::NotFound {
+                kind: "transformer",
+                reference: reference.to_string(),
+            })?;
+        let mut store = self.new_store(Arc::clone(&transformer.label));
+        let result = async {
+            let instance = transformer.pre.instantiate_async(&mut store).await?;
+            instance
+                .weir_pack_outbound()
+                .call_transform(&mut store, event, config)
+                .await
+        }
+        .await;
+        self.finish(&mut store, result, |answer| match answer {
+            Ok(outgoing) => {
+                outgoing.body.len()
+                    + outgoing.content_type.len()
+                    + outgoing
+                        .headers
+                        .iter()
+                        .map(|h| h.name.len() + h.value.len())
+                        .sum::<usize>()
+            }
+            Err(_) => 0,
+        })
+    }
+
+    /// A store for one call: memory limit, deadline checked every epoch
+    /// tick (yielding to other tasks in between), captured output.
+    fn new_store(&self, component: Arc<str>) -> Store<CallState> {
+        let limits = &self.limits;
+        let deadline = Instant::now() + limits.call_timeout;
+        let state = CallState::new(component, limits.memory_bytes, deadline, GUEST_OUTPUT_CAP);
+        let mut store = Store::new(self.runtime.engine(), state);
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|context| {
+            if Instant::now() >= context.data().deadline {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store
+    }
+
+    fn finish<T>(
+        &self,
+        store: &mut Store<CallState>,
+        result: wasmtime::Result<T>,
+        output_size: impl Fn(&T) -> usize,
+    ) -> Result<T, CallError> {
+        let state = store.data();
+        let component = state.component.to_string();
+        forward_output(state);
+        match result {
+            Ok(value) => {
+                let size = output_size(&value);
+                if size > self.limits.max_output_bytes {
+                    Err(CallError::OutputTooLarge {
+                        component,
+                        size,
+                        limit: self.limits.max_output_bytes,
+                    })
+                } else {
+                    Ok(value)
+                }
+            }
+            Err(error) => {
+                let error = self.classify(&error, state, component);
+                tracing::warn!(error = %error, kind = error.kind(), "pack call failed");
+                Err(error)
+            }
+        }
+    }
+
+    fn classify(&self, error: &wasmtime::Error, state: &CallState, component: String) -> CallError {
+        if state.limiter.memory_exceeded {
+            return CallError::MemoryLimit {
+                component,
+                limit_bytes: self.limits.memory_bytes,
+            };
+        }
+        if error.downcast_ref::<PoolConcurrencyLimitError>().is_some() {
+            return CallError::Busy;
+        }
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => CallError::Timeout {
+                component,
+                limit_ms: u64::try_from(self.limits.call_timeout.as_millis()).unwrap_or(u64::MAX),
+            },
+            Some(Trap::StackOverflow) => CallError::StackOverflow { component },
+            _ => CallError::Trap {
+                component,
+                message: format!("{error:#}").lines().next().unwrap_or_default().to_owned(),
+            },
+        }
+    }
+}
+
+fn receipt_size(receipt: &Receipt) -> usize {
+    let events: usize = receipt
+        .events
+        .iter()
+        .map(|e| {
+            e.event_type.len()
+                + e.idempotency_key.len()
+                + e.data.len()
+                + e.subject.as_ref().map_or(0, String::len)
+                + e.time.as_ref().map_or(0, String::len)
+        })
+        .sum();
+    let reply = receipt.reply.as_ref().map_or(0, |r| {
+        r.body.len()
+            + r.headers
+                .iter()
+                .map(|h| h.name.len() + h.value.len())
+                .sum::<usize>()
+    });
+    events + reply
+}
+
+/// Writes what the guest printed to the log, one event per call.
+fn forward_output(state: &CallState) {
+    let (bytes, dropped) = state.output.take();
+    if bytes.is_empty() && dropped == 0 {
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    tracing::info!(
+        target: "weir::pack",
+        component = &*state.component,
+        dropped_bytes = dropped,
+        "guest output: {}",
+        text.trim_end()
+    );
+}

@@ -1,0 +1,241 @@
+//! Loading a pack directory: manifest, components compiled and checked
+//! against their world, `InstancePre`s ready for calls.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::component::Component;
+
+use super::bindings::{connector, transformer};
+use super::manifest::{ComponentSection, ManifestError, PackManifest, WIT_VERSION, wit_compatible};
+use super::runtime::Runtime;
+use super::state::CallState;
+
+/// Why a pack could not be loaded. The engine keeps running; the pack is
+/// reported as failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PackError {
+    /// The directory has no `pack.toml`.
+    #[error("no pack.toml in `{0}`")]
+    MissingManifest(PathBuf),
+    /// A file could not be read.
+    #[error("cannot read `{path}`: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The manifest is invalid.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A component file is not a valid component.
+    #[error("component `{component}` does not compile: {message}")]
+    Compile {
+        /// Component name.
+        component: String,
+        /// The compiler's complaint.
+        message: String,
+    },
+    /// A component does not export the interface its section requires.
+    #[error(
+        "component `{component}` is declared as a {expected} but does not export `weir:pack/{interface}` ({found})"
+    )]
+    WrongWorld {
+        /// Component name.
+        component: String,
+        /// `connector` or `transformer`.
+        expected: &'static str,
+        /// The interface it must export.
+        interface: &'static str,
+        /// What it exports instead.
+        found: String,
+    },
+    /// A component was built for an incompatible `weir:pack` version.
+    #[error(
+        "component `{component}` was built for weir:pack@{found} but this engine implements weir:pack@{WIT_VERSION}; rebuild it against {WIT_VERSION}"
+    )]
+    IncompatibleWit {
+        /// Component name.
+        component: String,
+        /// The version it targets.
+        found: String,
+    },
+    /// A component imports something Weir does not provide (a capability
+    /// packs may not have).
+    #[error("component `{component}` cannot be linked: {message}")]
+    Link {
+        /// Component name.
+        component: String,
+        /// Which import is missing.
+        message: String,
+    },
+}
+
+/// A loaded connector, ready to instantiate per call.
+pub struct LoadedConnector {
+    /// `pack/component`, for logs and errors.
+    pub label: Arc<str>,
+    /// Its manifest section.
+    pub section: ComponentSection,
+    /// Pre-linked instance factory.
+    pub pre: connector::ConnectorPre<CallState>,
+}
+
+/// A loaded transformer, ready to instantiate per call.
+pub struct LoadedTransformer {
+    /// `pack/component`, for logs and errors.
+    pub label: Arc<str>,
+    /// Its manifest section.
+    pub section: ComponentSection,
+    /// Pre-linked instance factory.
+    pub pre: transformer::TransformerPre<CallState>,
+}
+
+/// A pack whose every component compiled and linked.
+pub struct LoadedPack {
+    /// Its manifest.
+    pub manifest: PackManifest,
+    /// Where it was loaded from.
+    pub dir: PathBuf,
+    /// Connectors by name.
+    pub connectors: BTreeMap<String, Arc<LoadedConnector>>,
+    /// Transformers by name.
+    pub transformers: BTreeMap<String, Arc<LoadedTransformer>>,
+}
+
+/// Loads the pack in `dir`; all or nothing.
+pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError> {
+    let manifest_path = dir.join("pack.toml");
+    if !manifest_path.is_file() {
+        return Err(PackError::MissingManifest(dir.to_owned()));
+    }
+    let text = read_to_string(&manifest_path)?;
+    let manifest = PackManifest::parse(&text)?;
+    let pack = manifest.pack.name.clone();
+    let mut connectors = BTreeMap::new();
+    for section in &manifest.connectors {
+        let component = compile(runtime, dir, section, Kind::Connector)?;
+        let pre = runtime
+            .connector_linker()
+            .instantiate_pre(&component)
+            .and_then(connector::ConnectorPre::new)
+            .map_err(|e| link_error(section, &e))?;
+        connectors.insert(
+            section.name.clone(),
+            Arc::new(LoadedConnector {
+                label: format!("{pack}/{}", section.name).into(),
+                section: section.clone(),
+                pre,
+            }),
+        );
+    }
+    let mut transformers = BTreeMap::new();
+    for section in &manifest.transformers {
+        let component = compile(runtime, dir, section, Kind::Transformer)?;
+        let pre = runtime
+            .transformer_linker()
+            .instantiate_pre(&component)
+            .and_then(transformer::TransformerPre::new)
+            .map_err(|e| link_error(section, &e))?;
+        transformers.insert(
+            section.name.clone(),
+            Arc::new(LoadedTransformer {
+                label: format!("{pack}/{}", section.name).into(),
+                section: section.clone(),
+                pre,
+            }),
+        );
+    }
+    Ok(LoadedPack {
+        manifest,
+        dir: dir.to_owned(),
+        connectors,
+        transformers,
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Connector,
+    Transformer,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Connector => "connector",
+            Self::Transformer => "transformer",
+        }
+    }
+
+    fn interface(self) -> &'static str {
+        match self {
+            Self::Connector => "inbound",
+            Self::Transformer => "outbound",
+        }
+    }
+}
+
+fn read_to_string(path: &Path) -> Result<String, PackError> {
+    std::fs::read_to_string(path).map_err(|e| PackError::Read {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Compiles a component and checks that it exports its world's interface
+/// at a compatible version.
+fn compile(
+    runtime: &Runtime,
+    dir: &Path,
+    section: &ComponentSection,
+    kind: Kind,
+) -> Result<Component, PackError> {
+    let path = dir.join(&section.component);
+    let bytes = std::fs::read(&path).map_err(|e| PackError::Read {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let component = Component::new(runtime.engine(), &bytes).map_err(|e| PackError::Compile {
+        component: section.name.clone(),
+        message: format!("{e:#}"),
+    })?;
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(runtime.engine())
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let wanted = format!("weir:pack/{}", kind.interface());
+    let Some(export) = exports
+        .iter()
+        .find(|name| name.split('@').next() == Some(wanted.as_str()))
+    else {
+        return Err(PackError::WrongWorld {
+            component: section.name.clone(),
+            expected: kind.name(),
+            interface: kind.interface(),
+            found: if exports.is_empty() {
+                "it exports nothing".to_owned()
+            } else {
+                format!("it exports {}", exports.join(", "))
+            },
+        });
+    };
+    let version = export.split_once('@').map_or("(unversioned)", |(_, v)| v);
+    if !wit_compatible(version) {
+        return Err(PackError::IncompatibleWit {
+            component: section.name.clone(),
+            found: version.to_owned(),
+        });
+    }
+    Ok(component)
+}
+
+fn link_error(section: &ComponentSection, error: &wasmtime::Error) -> PackError {
+    PackError::Link {
+        component: section.name.clone(),
+        message: format!("{error:#}"),
+    }
+}

@@ -1,0 +1,38 @@
+//! Reading a request body under a size limit: refused with 413 before any
+//! byte is read when `Content-Length` is too large, and as soon as a
+//! chunked body crosses the limit — never truncated and then processed.
+
+use axum::body::Body;
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_LENGTH;
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::error::ApiError;
+
+/// Reads `body`, refusing more than `limit` bytes.
+pub async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large(limit));
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large(limit)),
+        Err(error) => Err(ApiError::bad_request(
+            "body_unreadable",
+            format!("the request body could not be read: {error}"),
+        )),
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the body exceeds this webhook's limit of {limit} bytes"),
+    )
+}

@@ -1,0 +1,107 @@
+//! [`Delivery`] and [`Attempt`]: the outbound life of one event through one rule.
+
+use serde::{Deserialize, Serialize};
+
+use super::ComponentRef;
+use crate::ids::{DeliveryId, DestinationId, EventId, RuleId};
+use crate::time::UnixMillis;
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt (the first, or a retry).
+    Pending,
+    /// An attempt is in flight.
+    Sending,
+    /// The destination answered 2xx.
+    Delivered,
+    /// The transformer said there is nothing to send.
+    Skipped,
+    /// Given up: retries exhausted or a permanent failure. Replayable.
+    Dead,
+}
+
+impl DeliveryStatus {
+    /// True once nothing more will happen without a replay.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Delivered | Self::Skipped | Self::Dead)
+    }
+}
+
+/// One event on its way to one destination through one rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Identifier, `del_…`; also the `webhook-id` header, stable across
+    /// retries and replays so receivers can drop duplicates.
+    pub id: DeliveryId,
+    /// The event delivered.
+    pub event_id: EventId,
+    /// The rule that matched.
+    pub rule_id: RuleId,
+    /// Where it goes.
+    pub destination_id: DestinationId,
+    /// The rule's transformer when the delivery was created.
+    pub transformer: Option<ComponentRef>,
+    /// The rule's transformer configuration when the delivery was created.
+    pub transformer_config: serde_json::Value,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at_ms: Option<UnixMillis>,
+    /// The last failure, for people.
+    pub last_error: Option<String>,
+    /// When it was created.
+    pub created_at_ms: UnixMillis,
+    /// When it last changed.
+    pub updated_at_ms: UnixMillis,
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// 2xx.
+    Delivered,
+    /// Any other HTTP status.
+    HttpError,
+    /// No response within the timeout.
+    Timeout,
+    /// Could not connect or the connection broke.
+    NetworkError,
+    /// Refused by the SSRF guard (internal address).
+    Refused,
+    /// The transformer failed or trapped.
+    TransformFailed,
+    /// The transformer asked to skip this event.
+    Skipped,
+    /// The destination no longer exists or is disabled.
+    DestinationGone,
+}
+
+/// One attempt of a delivery, as recorded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attempt {
+    /// The delivery.
+    pub delivery_id: DeliveryId,
+    /// 1 for the first attempt.
+    pub number: u32,
+    /// When it started.
+    pub started_at_ms: UnixMillis,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// How it ended.
+    pub outcome: AttemptOutcome,
+    /// The response status, when there was one.
+    pub status_code: Option<u16>,
+    /// What went wrong, for people.
+    pub error: Option<String>,
+    /// Response headers (names lowercase), when there was a response.
+    pub response_headers: Vec<(String, String)>,
+    /// The first bytes of the response body (lossy UTF-8).
+    pub response_body: String,
+    /// When the next attempt is scheduled, if any.
+    pub next_attempt_at_ms: Option<UnixMillis>,
+}

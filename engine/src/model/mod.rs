@@ -1,0 +1,19 @@
+//! The records Weir stores and serves: triggers, destinations, rules,
+//! events, deliveries and attempts. Plain data with validated fields; the
+//! store persists them and the API shows them (without secrets).
+
+mod component_ref;
+mod delivery;
+mod destination;
+mod event;
+mod rule;
+mod secret;
+mod trigger;
+
+pub use component_ref::{ComponentRef, InvalidComponentRef, is_valid_name as component_ref_name_is_valid};
+pub use delivery::{Attempt, AttemptOutcome, Delivery, DeliveryStatus};
+pub use destination::{Destination, DestinationUrl, InvalidUrl};
+pub use event::{EventDraft, EventMeta, StoredEvent};
+pub use rule::Rule;
+pub use secret::{NamedSecret, SigningSecret, WebhookKey, random_alphanumeric};
+pub use trigger::Trigger;

@@ -1,0 +1,225 @@
+//! Wiring: opens the store, loads packs, starts the committer, router and
+//! delivery dispatcher, serves HTTP, and shuts it all down in order.
+//!
+//! `main` is a thin shell over [`Server::start`]; tests call it too, on
+//! `127.0.0.1:0` with a temporary data directory.
+
+mod health;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::any;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use state::{AppInner, AppState};
+
+use crate::api::{self, AdminToken, ensure_admin_token};
+use crate::catalog::Catalog;
+use crate::config::{Config, ConfigError};
+use crate::delivery::Dispatcher;
+use crate::delivery::attempt::Deliverer;
+use crate::delivery::client::{self, ClientError};
+use crate::delivery::ssrf::AddressPolicy;
+use crate::error::ApiError;
+use crate::host::{PluginHost, RuntimeError};
+use crate::ingest;
+use crate::router::Router as EventRouter;
+use crate::store::{Committer, Store, StoreError};
+
+/// Largest admin API request body.
+const ADMIN_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Weir could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The WebAssembly runtime could not be created.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// The HTTP client could not be created.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A background task could not start.
+    #[error("cannot start a background task: {0}")]
+    Task(String),
+}
+
+/// Starts Weir.
+pub struct Server;
+
+impl Server {
+    /// Binds `config.listen` and starts.
+    pub async fn start(config: Config) -> Result<ServerHandle, StartError> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        Self::start_on(config, listener).await
+    }
+
+    /// Starts on an already bound `listener`.
+    pub async fn start_on(config: Config, listener: TcpListener) -> Result<ServerHandle, StartError> {
+        config.validate()?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let store = Store::open(&config.data_dir, config.ingest.durability)?;
+        let admin_token = ensure_admin_token(&store, config.bootstrap_admin_token.as_deref())?;
+        let admin_token_hash = store
+            .admin_token_hash()?
+            .ok_or_else(|| StartError::Task("admin token hash missing after creation".into()))?;
+
+        let host = Arc::new(PluginHost::new(config.packs.clone())?);
+        let plugins_dir = config.plugins_dir.clone();
+        let loader = Arc::clone(&host);
+        tokio::task::spawn_blocking(move || loader.load_dir(&plugins_dir))
+            .await
+            .map_err(|e| StartError::Task(e.to_string()))?;
+
+        let recovered = store.recover_inflight()?;
+        if recovered > 0 {
+            tracing::info!(
+                recovered,
+                "deliveries interrupted by the last stop are queued again"
+            );
+        }
+        let catalog = Arc::new(Catalog::load(store.clone())?);
+        let appended = Arc::new(Notify::new());
+        let scheduled = Arc::new(Notify::new());
+        let (committer, committer_thread) = Committer::start(
+            store.clone(),
+            config.ingest.max_commit_batch,
+            config.ingest.dedupe_retention,
+            Arc::clone(&appended),
+        )?;
+        let address_policy = Arc::new(AddressPolicy::new(config.delivery.allow_private_networks.clone()));
+        let http = client::build(Arc::clone(&address_policy))?;
+
+        let shutdown = CancellationToken::new();
+        let router = EventRouter::new(
+            store.clone(),
+            Arc::clone(&catalog),
+            appended,
+            Arc::clone(&scheduled),
+        );
+        let router_task = tokio::spawn(router.run(shutdown.child_token()));
+        let deliverer = Deliverer::new(
+            store.clone(),
+            Arc::clone(&host),
+            http,
+            Arc::clone(&address_policy),
+            config.delivery.clone(),
+        );
+        let dispatcher = Dispatcher::new(store.clone(), deliverer, scheduled, config.delivery.concurrency);
+        let dispatcher_task = tokio::spawn(dispatcher.run(shutdown.child_token()));
+
+        let state = AppState::new(AppInner {
+            public_base_url: config.public_base_url(addr),
+            config,
+            store: store.clone(),
+            catalog,
+            host,
+            committer,
+            admin_token_hash,
+            address_policy,
+        });
+        let app = app(state);
+        let stop = shutdown.clone();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(stop.clone().cancelled_owned())
+                .await;
+            // HTTP has drained; stop the background work, then let the
+            // committer finish its queue and flush.
+            stop.cancel();
+            let _ = router_task.await;
+            let _ = dispatcher_task.await;
+            let _ = tokio::task::spawn_blocking(move || committer_thread.join()).await;
+            if let Err(error) = store.flush_all() {
+                tracing::error!(%error, "final flush failed");
+            }
+            served
+        });
+        tracing::info!(%addr, "weir is listening");
+        Ok(ServerHandle {
+            addr,
+            admin_token,
+            shutdown,
+            task,
+        })
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/api/v1/webhooks/{webhook_key}",
+            any(ingest::receive_webhook).layer(DefaultBodyLimit::disable()),
+        )
+        .merge(api::router(state.clone()).layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT)))
+        .merge(health::router())
+        .fallback(|| async { ApiError::not_found("no_route", "no such endpoint") })
+        .with_state(state)
+}
+
+/// A running Weir.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    admin_token: Option<AdminToken>,
+    shutdown: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServerHandle {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The admin token created at this start, if one was (first start
+    /// without `WEIR_ADMIN_TOKEN`). Returned once.
+    pub fn take_admin_token(&mut self) -> Option<AdminToken> {
+        self.admin_token.take()
+    }
+
+    /// A token whose cancellation starts a graceful shutdown.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stops gracefully: stop accepting, finish requests and attempts in
+    /// flight, flush, return.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        self.shutdown.cancel();
+        self.wait().await
+    }
+
+    /// Waits until the server has stopped.
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}

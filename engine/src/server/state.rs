@@ -1,0 +1,49 @@
+//! [`AppState`]: what every handler can reach.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::delivery::ssrf::AddressPolicy;
+use crate::host::PluginHost;
+use crate::store::{Committer, Store};
+
+/// Shared state of the HTTP application; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+/// The contents of [`AppState`].
+pub struct AppInner {
+    /// The configuration Weir started with.
+    pub config: Config,
+    /// The store.
+    pub store: Store,
+    /// Trigger and rule snapshots.
+    pub catalog: Arc<Catalog>,
+    /// Loaded packs.
+    pub host: Arc<PluginHost>,
+    /// The ingest group committer.
+    pub committer: Committer,
+    /// Base of printed webhook URLs, e.g. `https://hooks.example.com`.
+    pub public_base_url: String,
+    /// SHA-256 of the admin token.
+    pub admin_token_hash: [u8; 32],
+    /// Which addresses deliveries may reach.
+    pub address_policy: Arc<AddressPolicy>,
+}
+
+impl AppState {
+    /// Wraps `inner`.
+    pub fn new(inner: AppInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}

@@ -1,0 +1,86 @@
+//! The configuration records: triggers, destinations and rules. Every
+//! write is synced before it returns, so a `201` means it is on disk.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::codec::{decode, encode};
+use super::{Store, StoreError};
+use crate::ids::{DestinationId, RuleId, TriggerId};
+use crate::model::{Destination, Rule, Trigger};
+
+impl Store {
+    /// Creates or replaces a trigger.
+    pub fn put_trigger(&self, trigger: &Trigger) -> Result<(), StoreError> {
+        self.put(&self.trees().triggers, trigger.id.to_bytes(), trigger)
+    }
+
+    /// The trigger `id`.
+    pub fn trigger(&self, id: TriggerId) -> Result<Option<Trigger>, StoreError> {
+        self.get(&self.trees().triggers, "triggers", id.to_bytes())
+    }
+
+    /// Every trigger, oldest first.
+    pub fn triggers(&self) -> Result<Vec<Trigger>, StoreError> {
+        self.list(&self.trees().triggers, "triggers")
+    }
+
+    /// Deletes a trigger; false when there was none.
+    pub fn delete_trigger(&self, id: TriggerId) -> Result<bool, StoreError> {
+        self.delete(&self.trees().triggers, id.to_bytes())
+    }
+
+    /// Creates or replaces a destination.
+    pub fn put_destination(&self, destination: &Destination) -> Result<(), StoreError> {
+        self.put(&self.trees().destinations, destination.id.to_bytes(), destination)
+    }
+
+    /// The destination `id`.
+    pub fn destination(&self, id: DestinationId) -> Result<Option<Destination>, StoreError> {
+        self.get(&self.trees().destinations, "destinations", id.to_bytes())
+    }
+
+    /// Every destination, oldest first.
+    pub fn destinations(&self) -> Result<Vec<Destination>, StoreError> {
+        self.list(&self.trees().destinations, "destinations")
+    }
+
+    /// Creates or replaces a rule.
+    pub fn put_rule(&self, rule: &Rule) -> Result<(), StoreError> {
+        self.put(&self.trees().rules, rule.id.to_bytes(), rule)
+    }
+
+    /// The rule `id`.
+    pub fn rule(&self, id: RuleId) -> Result<Option<Rule>, StoreError> {
+        self.get(&self.trees().rules, "rules", id.to_bytes())
+    }
+
+    /// Every rule, oldest first.
+    pub fn rules(&self) -> Result<Vec<Rule>, StoreError> {
+        self.list(&self.trees().rules, "rules")
+    }
+
+    fn put<T: Serialize>(&self, tree: &sled::Tree, key: [u8; 16], value: &T) -> Result<(), StoreError> {
+        tree.insert(key, encode(value)?)?;
+        self.sync()
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        key: [u8; 16],
+    ) -> Result<Option<T>, StoreError> {
+        tree.get(key)?.map(|bytes| decode(name, &bytes)).transpose()
+    }
+
+    fn list<T: DeserializeOwned>(&self, tree: &sled::Tree, name: &'static str) -> Result<Vec<T>, StoreError> {
+        tree.iter().values().map(|bytes| decode(name, &bytes?)).collect()
+    }
+
+    fn delete(&self, tree: &sled::Tree, key: [u8; 16]) -> Result<bool, StoreError> {
+        let existed = tree.remove(key)?.is_some();
+        self.sync()?;
+        Ok(existed)
+    }
+}

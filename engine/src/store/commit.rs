@@ -1,0 +1,192 @@
+//! Group commit: the single writer that appends ingested events to the log
+//! and acknowledges a whole batch with one durable sync.
+//!
+//! Requests queue on a channel; a dedicated thread takes everything queued
+//! (up to the batch limit), checks each event's dedupe marker and appends
+//! new events together with their markers in one transaction, syncs once,
+//! then answers every waiting request. Because there is exactly one
+//! writer, concurrent duplicates cannot both be stored, and an event and
+//! its dedupe marker are always written together.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use super::codec::{dedup_key, dedup_value, split_dedup_value};
+use super::{Store, StoreError};
+use crate::ids::{EventId, TriggerId};
+use crate::time::now_ms;
+
+/// Requests waiting beyond this many make callers wait for room
+/// (backpressure instead of unbounded memory).
+const QUEUE_CAPACITY: usize = 8192;
+
+/// One event to append, already encoded by the caller (off the writer
+/// thread, so encoding uses every core).
+#[derive(Debug)]
+pub struct PendingEvent {
+    /// The trigger the event arrived on; dedupe is scoped to it.
+    pub trigger_id: TriggerId,
+    /// The provider's key for this delivery.
+    pub idempotency_key: String,
+    /// The encoded [`EventDraft`](crate::model::EventDraft).
+    pub record: Vec<u8>,
+}
+
+/// What happened to one event of a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Appended under this new id.
+    Stored(EventId),
+    /// Its idempotency key was already seen; this is the earlier event.
+    Duplicate(EventId),
+}
+
+struct CommitRequest {
+    events: Vec<PendingEvent>,
+    reply: oneshot::Sender<Result<Vec<CommitOutcome>, StoreError>>,
+}
+
+/// Submits events to the group-commit writer. Cloneable; when every clone
+/// is dropped the writer finishes the queue, syncs and exits.
+#[derive(Clone)]
+pub struct Committer {
+    queue: mpsc::Sender<CommitRequest>,
+}
+
+impl Committer {
+    /// Starts the writer thread. `appended` is notified after each durable
+    /// batch so the router can pick new events up.
+    pub fn start(
+        store: Store,
+        max_batch: usize,
+        dedupe_retention: Duration,
+        appended: Arc<Notify>,
+    ) -> Result<(Self, JoinHandle<()>), StoreError> {
+        let (queue, requests) = mpsc::channel(QUEUE_CAPACITY);
+        let writer = Writer {
+            store,
+            max_batch: max_batch.max(1),
+            retention_ms: u64::try_from(dedupe_retention.as_millis()).unwrap_or(u64::MAX),
+            appended,
+        };
+        let handle = std::thread::Builder::new()
+            .name("weir-committer".into())
+            .spawn(move || writer.run(requests))?;
+        Ok((Self { queue }, handle))
+    }
+
+    /// Appends `events` and waits until they are durable. Returns one
+    /// outcome per event, in order.
+    pub async fn commit(&self, events: Vec<PendingEvent>) -> Result<Vec<CommitOutcome>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(CommitRequest { events, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+struct Writer {
+    store: Store,
+    max_batch: usize,
+    retention_ms: u64,
+    appended: Arc<Notify>,
+}
+
+impl Writer {
+    fn run(self, mut requests: mpsc::Receiver<CommitRequest>) {
+        let mut ids = ulid::Generator::new();
+        while let Some(first) = requests.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < self.max_batch {
+                match requests.try_recv() {
+                    Ok(request) => batch.push(request),
+                    Err(_) => break,
+                }
+            }
+            let result = self
+                .append(&mut ids, &batch)
+                .and_then(|outcomes| self.store.sync().map(|()| outcomes));
+            match result {
+                Ok(outcomes) => {
+                    for (request, outcome) in batch.into_iter().zip(outcomes) {
+                        // A caller that went away (client disconnected) is fine:
+                        // its events are stored and dedupe answers its retry.
+                        let _ = request.reply.send(Ok(outcome));
+                    }
+                    self.appended.notify_one();
+                }
+                Err(error) => {
+                    tracing::error!(%error, requests = batch.len(), "commit failed; answering 503");
+                    let kind = error.to_string();
+                    for request in batch {
+                        let _ = request
+                            .reply
+                            .send(Err(StoreError::Io(std::io::Error::other(kind.clone()))));
+                    }
+                }
+            }
+        }
+        if let Err(error) = self.store.flush_all() {
+            tracing::error!(%error, "final flush failed");
+        }
+    }
+
+    /// Appends one batch in one transaction; ids are drawn up front because
+    /// a transaction body may run more than once.
+    fn append(
+        &self,
+        ids: &mut ulid::Generator,
+        batch: &[CommitRequest],
+    ) -> Result<Vec<Vec<CommitOutcome>>, StoreError> {
+        let total: usize = batch.iter().map(|request| request.events.len()).sum();
+        let fresh_ids = (0..total)
+            .map(|_| ids.generate().map(EventId::from_ulid))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| StoreError::Io(std::io::Error::other(error.to_string())))?;
+        let now = now_ms();
+        let expires = now.saturating_add(self.retention_ms);
+        let trees = self.store.trees();
+        let outcomes = (&trees.events, &trees.dedup).transaction(|(events, dedup)| {
+            let mut seen: HashMap<Vec<u8>, EventId> = HashMap::new();
+            let mut next_id = fresh_ids.iter();
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for request in batch {
+                let mut request_outcomes = Vec::with_capacity(request.events.len());
+                for event in &request.events {
+                    let id = *next_id
+                        .next()
+                        .ok_or_else(|| ConflictableTransactionError::Abort(StoreError::Closed))?;
+                    let key = dedup_key(event.trigger_id.to_bytes(), &event.idempotency_key);
+                    let earlier = match seen.get(&key) {
+                        Some(earlier) => Some(*earlier),
+                        None => dedup
+                            .get(&key)?
+                            .as_deref()
+                            .and_then(split_dedup_value)
+                            .filter(|(_, expires_at)| *expires_at > now)
+                            .and_then(|(earlier, _)| EventId::from_bytes(&earlier)),
+                    };
+                    if let Some(earlier) = earlier {
+                        request_outcomes.push(CommitOutcome::Duplicate(earlier));
+                        continue;
+                    }
+                    events.insert(&id.to_bytes(), event.record.as_slice())?;
+                    dedup.insert(key.as_slice(), &dedup_value(id.to_bytes(), expires)[..])?;
+                    seen.insert(key, id);
+                    request_outcomes.push(CommitOutcome::Stored(id));
+                }
+                outcomes.push(request_outcomes);
+            }
+            Ok(outcomes)
+        })?;
+        Ok(outcomes)
+    }
+}

@@ -1,0 +1,66 @@
+//! Reading the event log: single events and ordered ranges for the router.
+
+use super::codec::decode;
+use super::{Store, StoreError};
+use crate::ids::EventId;
+use crate::model::{EventDraft, StoredEvent};
+
+impl Store {
+    /// The event `id`, if stored.
+    pub fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
+        self.trees()
+            .events
+            .get(id.to_bytes())?
+            .map(|bytes| decode_event(id, &bytes))
+            .transpose()
+    }
+
+    /// Up to `limit` events after `after` (exclusive), oldest first; from
+    /// the start of the log when `after` is `None`.
+    pub fn events_after(&self, after: Option<EventId>, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        let range = match after {
+            Some(id) => self.trees().events.range((
+                std::ops::Bound::Excluded(id.to_bytes().to_vec()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => self.trees().events.iter(),
+        };
+        range.take(limit).map(|entry| decode_entry(entry?)).collect()
+    }
+
+    /// Up to `limit` events before `before` (exclusive), newest first; from
+    /// the end of the log when `before` is `None`.
+    pub fn events_before(
+        &self,
+        before: Option<EventId>,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let range = match before {
+            Some(id) => self.trees().events.range(..id.to_bytes().to_vec()),
+            None => self.trees().events.iter(),
+        };
+        range
+            .rev()
+            .take(limit)
+            .map(|entry| decode_entry(entry?))
+            .collect()
+    }
+
+    /// Number of events in the log.
+    pub fn event_count(&self) -> usize {
+        self.trees().events.len()
+    }
+}
+
+fn decode_entry((key, value): (sled::IVec, sled::IVec)) -> Result<StoredEvent, StoreError> {
+    let id = EventId::from_bytes(&key).ok_or(StoreError::Decode {
+        tree: "events",
+        source: serde::de::Error::custom("event key is not 16 bytes"),
+    })?;
+    decode_event(id, &value)
+}
+
+fn decode_event(id: EventId, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
+    let draft: EventDraft = decode("events", bytes)?;
+    Ok(StoredEvent { id, draft })
+}

@@ -1,0 +1,149 @@
+//! The [`Connector`] trait and the values a connector works with.
+
+use serde::de::DeserializeOwned;
+
+use crate::{NewEvent, Receipt, Rejection, Reply, Secret, WebhookRequest};
+
+/// A pack component that receives one provider's webhooks.
+///
+/// Called once per request on a fresh instance: keep no state between calls.
+/// Verify authenticity first (with [`crate::host::verify_hmac`] or
+/// [`crate::host::constant_time_equals`]), then parse.
+pub trait Connector {
+    /// The trigger's connector settings, deserialized from JSON. Use
+    /// [`NoConfig`] when the connector takes none.
+    type Config: DeserializeOwned;
+
+    /// Verifies `request` and turns it into events, or says why not.
+    fn receive(
+        request: &WebhookRequest,
+        secrets: &Secrets,
+        config: Self::Config,
+    ) -> Result<Receipt, Rejection>;
+}
+
+/// Configuration for components that take none; accepts any JSON object.
+#[derive(Debug, Default, Clone, Copy, serde::Deserialize)]
+pub struct NoConfig {}
+
+/// The secrets configured on a trigger, looked up by the names the pack
+/// declares in `pack.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets(Vec<Secret>);
+
+impl Secrets {
+    /// Wraps the secrets the engine passed in.
+    pub fn new(secrets: Vec<Secret>) -> Self {
+        Self(secrets)
+    }
+
+    /// The secret named `name`, if the trigger has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|secret| secret.name == name)
+            .map(|secret| secret.value.as_str())
+    }
+
+    /// The secret named `name`, or a `misconfigured` rejection naming it.
+    pub fn require(&self, name: &str) -> Result<&str, Rejection> {
+        self.get(name)
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| Rejection::Misconfigured(format!("trigger has no secret `{name}`")))
+    }
+
+    /// Every value of secrets named `name` (several during a rotation).
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(move |secret| secret.name == name && !secret.value.is_empty())
+            .map(|secret| secret.value.as_str())
+    }
+}
+
+impl From<Vec<Secret>> for Secrets {
+    fn from(secrets: Vec<Secret>) -> Self {
+        Self(secrets)
+    }
+}
+
+impl Secret {
+    /// A secret named `name` with `value`.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+impl NewEvent {
+    /// An event of `event_type` carrying `data` (JSON text), deduplicated by
+    /// `idempotency_key` within its trigger.
+    pub fn new(
+        event_type: impl Into<String>,
+        idempotency_key: impl Into<String>,
+        data: impl Into<String>,
+    ) -> Self {
+        Self {
+            event_type: event_type.into(),
+            idempotency_key: idempotency_key.into(),
+            subject: None,
+            time: None,
+            data: data.into(),
+        }
+    }
+
+    /// Sets what the event is about, e.g. a branch or an invoice id.
+    #[must_use]
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets when the provider says the event happened (RFC 3339).
+    #[must_use]
+    pub fn with_time(mut self, time: impl Into<String>) -> Self {
+        self.time = Some(time.into());
+        self
+    }
+}
+
+impl Receipt {
+    /// A receipt with one event and Weir's default response.
+    pub fn with_event(event: NewEvent) -> Self {
+        Self {
+            events: vec![event],
+            reply: None,
+        }
+    }
+
+    /// A receipt that stores nothing and answers the producer with `reply`
+    /// (verification handshakes).
+    pub fn reply_only(reply: Reply) -> Self {
+        Self {
+            events: Vec::new(),
+            reply: Some(reply),
+        }
+    }
+}
+
+impl Reply {
+    /// A `200 text/plain` reply, e.g. echoing a challenge.
+    pub fn text(body: impl Into<String>) -> Self {
+        Self {
+            status: 200,
+            headers: vec![crate::Header::new("content-type", "text/plain; charset=utf-8")],
+            body: body.into().into_bytes(),
+        }
+    }
+
+    /// A `200 application/json` reply.
+    pub fn json(value: &serde_json::Value) -> Self {
+        Self {
+            status: 200,
+            headers: vec![crate::Header::new("content-type", "application/json")],
+            body: value.to_string().into_bytes(),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Helpers for reading a [`WebhookRequest`] and building [`Header`]s.
+
+use serde::de::DeserializeOwned;
+
+use crate::{Header, Rejection, WebhookRequest};
+
+impl Header {
+    /// A header; the name is lowercased so lookups are case-insensitive.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into().to_ascii_lowercase(),
+            value: value.into(),
+        }
+    }
+}
+
+impl WebhookRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|header| header.name.eq_ignore_ascii_case(name))
+            .map(|header| header.value.as_str())
+    }
+
+    /// Header `name`, or an `unauthorized` rejection saying it is missing;
+    /// for signature headers.
+    pub fn require_signature_header(&self, name: &str) -> Result<&str, Rejection> {
+        self.header(name)
+            .ok_or_else(|| Rejection::Unauthorized(format!("missing `{name}` header")))
+    }
+
+    /// Header `name`, or a `malformed` rejection saying it is missing.
+    pub fn require_header(&self, name: &str) -> Result<&str, Rejection> {
+        self.header(name)
+            .ok_or_else(|| Rejection::Malformed(format!("missing `{name}` header")))
+    }
+
+    /// The body as UTF-8, or a `malformed` rejection.
+    pub fn body_str(&self) -> Result<&str, Rejection> {
+        std::str::from_utf8(&self.body)
+            .map_err(|error| Rejection::Malformed(format!("body is not UTF-8: {error}")))
+    }
+
+    /// The body parsed as JSON into `T`, or a `malformed` rejection.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
+        serde_json::from_slice(&self.body)
+            .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))
+    }
+
+    /// The first value of query parameter `name`, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query.split('&').find_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key) == name).then(|| percent_decode(value))
+        })
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` text: `+` is a space and
+/// `%XX` a byte; invalid escapes are kept literally.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'+' => out.push(b' '),
+            b'%' if index + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[index + 1..index + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                {
+                    Some(byte) => {
+                        out.push(byte);
+                        index += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str, headers: &[(&str, &str)]) -> WebhookRequest {
+        WebhookRequest {
+            method: "POST".into(),
+            query: query.into(),
+            headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+            body: b"{}".to_vec(),
+            client_address: None,
+            received_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn headers_are_case_insensitive() {
+        let request = request("", &[("X-GitHub-Event", "push")]);
+        assert_eq!(request.header("x-github-event"), Some("push"));
+        assert_eq!(request.header("X-GITHUB-EVENT"), Some("push"));
+        assert_eq!(request.header("x-other"), None);
+    }
+
+    #[test]
+    fn query_params_are_decoded() {
+        let request = request("hub.mode=subscribe&hub.challenge=a%20b+c&flag", &[]);
+        assert_eq!(request.query_param("hub.challenge").as_deref(), Some("a b c"));
+        assert_eq!(request.query_param("flag").as_deref(), Some(""));
+        assert_eq!(request.query_param("missing"), None);
+    }
+
+    #[test]
+    fn percent_decode_keeps_invalid_escapes() {
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("%41%42"), "AB");
+    }
+}

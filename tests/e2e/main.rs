@@ -1,0 +1,9 @@
+//! Weir's end-to-end suite: the real engine on 127.0.0.1 with a temporary
+//! data directory, the real packs built from `packs/` (run `cargo xtask
+//! test`, which builds them first), real HTTP to local receivers.
+
+mod support;
+
+mod hostile_guests;
+mod restart;
+mod walking_skeleton;

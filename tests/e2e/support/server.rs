@@ -1,0 +1,237 @@
+//! [`TestServer`]: Weir started in-process on 127.0.0.1:0 with a temporary
+//! data directory and a plugins directory holding the real, built packs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use weir::{Config, Server, ServerHandle};
+
+use super::repo_root;
+
+/// The admin token every test server uses.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// A running engine plus what a test needs to talk to it.
+pub struct TestServer {
+    handle: Option<ServerHandle>,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// HTTP client for the admin API and webhooks.
+    pub http: reqwest::Client,
+}
+
+/// Where test state lives; dropped with the test.
+pub struct TestDirs {
+    _temp: tempfile::TempDir,
+    /// The store directory.
+    pub data: PathBuf,
+    /// The plugins directory.
+    pub plugins: PathBuf,
+}
+
+impl TestDirs {
+    /// Fresh directories with the first-party packs installed, plus the
+    /// named test packs from `packs/testing`.
+    pub fn new(test_packs: &[&str]) -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data = temp.path().join("data");
+        let plugins = temp.path().join("plugins");
+        std::fs::create_dir_all(&plugins).expect("plugins dir");
+        let installed = repo_root().join("plugins");
+        for pack in ["github", "slack"] {
+            copy_pack(&installed.join(pack), &plugins.join(pack));
+        }
+        for pack in test_packs {
+            copy_pack(&repo_root().join("packs/testing").join(pack), &plugins.join(pack));
+        }
+        Self {
+            _temp: temp,
+            data,
+            plugins,
+        }
+    }
+}
+
+fn copy_pack(from: &Path, to: &Path) {
+    assert!(
+        from.join("pack.toml").is_file(),
+        "{} is missing: run `cargo xtask packs` (or `cargo xtask test`) to build the packs first",
+        from.display()
+    );
+    std::fs::create_dir_all(to).expect("pack dir");
+    for entry in std::fs::read_dir(from).expect("pack dir readable").flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name == "pack.toml" || name.ends_with(".wasm") {
+            std::fs::copy(entry.path(), to.join(&*name)).expect("copy pack file");
+        }
+    }
+    let wasm_count = std::fs::read_dir(to)
+        .expect("pack dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".wasm"))
+        .count();
+    assert!(
+        wasm_count > 0,
+        "{} has no component: run `cargo xtask packs`",
+        from.display()
+    );
+}
+
+/// A configuration for tests: loopback only, short retries, the given dirs.
+pub fn test_config(dirs: &TestDirs) -> Config {
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: dirs.data.clone(),
+        plugins_dir: dirs.plugins.clone(),
+        bootstrap_admin_token: Some(ADMIN_TOKEN.to_owned()),
+        ..Config::default()
+    };
+    config.delivery.allow_private_networks = vec!["127.0.0.1/32".parse().expect("net")];
+    config.delivery.retry_schedule = vec![Duration::from_millis(100); 3];
+    config.delivery.jitter = 0.1;
+    config.delivery.timeout = Duration::from_secs(5);
+    config.packs.call_timeout = Duration::from_millis(300);
+    config
+}
+
+impl TestServer {
+    /// Starts Weir with `config`.
+    pub async fn start(config: Config) -> Self {
+        let handle = Server::start(config).await.expect("weir starts");
+        let url = format!("http://{}", handle.local_addr());
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Self {
+            handle: Some(handle),
+            url,
+            http,
+        }
+    }
+
+    /// Stops gracefully and waits.
+    pub async fn stop(mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown().await.expect("clean shutdown");
+        }
+    }
+
+    /// `GET` an admin path; returns status and JSON.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, json_body(response).await)
+    }
+
+    /// `POST` JSON to an admin path; returns status and JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(body).expect("json"))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, json_body(response).await)
+    }
+
+    /// Creates a GitHub trigger with `secret`; returns its JSON.
+    pub async fn github_trigger(&self, secret: &str) -> Value {
+        let (status, trigger) = self
+            .post(
+                "/api/v1/triggers",
+                &json!({"name": "octo-org pushes", "connector": "github", "secrets": {"webhook-secret": secret}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{trigger}");
+        trigger
+    }
+
+    /// Creates a destination at `url`; returns its JSON (with the secret).
+    pub async fn destination(&self, url: &str) -> Value {
+        let (status, destination) = self
+            .post("/api/v1/destinations", &json!({"name": "receiver", "url": url}))
+            .await;
+        assert_eq!(status, 201, "{destination}");
+        destination
+    }
+
+    /// Creates a rule sending `event_type` events to `destination` through
+    /// `transformer` (if any).
+    pub async fn rule(&self, event_type: &str, destination: &Value, transformer: Option<&str>) -> Value {
+        let mut body = json!({"event_types": [event_type], "destination_id": destination["id"]});
+        if let Some(transformer) = transformer {
+            body["transformer"] = json!(transformer);
+        }
+        let (status, rule) = self.post("/api/v1/rules", &body).await;
+        assert_eq!(status, 201, "{rule}");
+        rule
+    }
+
+    /// Posts a GitHub webhook signed with `secret` to `webhook_url`.
+    pub async fn post_github(
+        &self,
+        webhook_url: &str,
+        secret: &str,
+        event: &str,
+        delivery: &str,
+        body: &str,
+    ) -> (u16, Value) {
+        let response = self
+            .http
+            .post(webhook_url)
+            .header("content-type", "application/json")
+            .header("x-github-event", event)
+            .header("x-github-delivery", delivery)
+            .header("x-hub-signature-256", github_signature(secret, body.as_bytes()))
+            .header("user-agent", "GitHub-Hookshot/044aadd")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("webhook request");
+        let status = response.status().as_u16();
+        (status, json_body(response).await)
+    }
+
+    /// The deliveries of event `event_id`.
+    pub async fn deliveries_of(&self, event_id: &str) -> Vec<Value> {
+        let (status, list) = self.get(&format!("/api/v1/deliveries?event_id={event_id}")).await;
+        assert_eq!(status, 200, "{list}");
+        list["data"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown_token().cancel();
+        }
+    }
+}
+
+/// `sha256=<hex HMAC>` as GitHub signs, computed independently of Weir.
+pub fn github_signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The response body as JSON (`Null` when it is not JSON).
+pub async fn json_body(response: reqwest::Response) -> Value {
+    let bytes = response.bytes().await.expect("response body");
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
