@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod fixtures;
 pub mod host;
 pub mod ids;
 pub mod ingest;

@@ -5,5 +5,6 @@
 mod support;
 
 mod hostile_guests;
+mod pack_fixtures;
 mod restart;
 mod walking_skeleton;

@@ -62,6 +62,18 @@ impl PluginHost {
         registry
     }
 
+    /// Loads only the pack in `dir` (for fixtures and checks), replacing
+    /// what was loaded; returns the pack's name.
+    pub fn load_single_pack(&self, dir: &Path) -> Result<String, PackError> {
+        let registry = Arc::new(PackRegistry::single(&self.runtime, dir)?);
+        let name = registry.pack_names().into_iter().next().unwrap_or_default();
+        match self.registry.write() {
+            Ok(mut current) => *current = registry,
+            Err(poisoned) => *poisoned.into_inner() = registry,
+        }
+        Ok(name)
+    }
+
     /// The packs currently loaded (a snapshot; calls in flight keep theirs).
     pub fn registry(&self) -> Arc<PackRegistry> {
         match self.registry.read() {

@@ -58,6 +58,37 @@ impl PackRegistry {
         registry
     }
 
+    /// A registry holding only the pack in `dir`, or why it cannot load.
+    pub fn single(runtime: &Runtime, dir: &Path) -> Result<Self, PackError> {
+        let pack = load_pack(runtime, dir)?;
+        let mut registry = Self::default();
+        registry
+            .loaded
+            .insert(pack.manifest.pack.name.clone(), Arc::new(pack));
+        Ok(registry)
+    }
+
+    /// Names of pack `pack`'s connectors.
+    pub fn connector_names(&self, pack: &str) -> Vec<String> {
+        self.loaded
+            .get(pack)
+            .map(|p| p.connectors.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Names of pack `pack`'s transformers.
+    pub fn transformer_names(&self, pack: &str) -> Vec<String> {
+        self.loaded
+            .get(pack)
+            .map(|p| p.transformers.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Names of the loaded packs.
+    pub fn pack_names(&self) -> Vec<String> {
+        self.loaded.keys().cloned().collect()
+    }
+
     fn add(&mut self, runtime: &Runtime, dir: &Path) {
         let dir_name = dir
             .file_name()
