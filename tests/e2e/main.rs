@@ -7,4 +7,5 @@ mod support;
 mod hostile_guests;
 mod pack_fixtures;
 mod restart;
+mod startup;
 mod walking_skeleton;
