@@ -89,27 +89,16 @@ fn describe(command: &Command) -> String {
 fn packs(root: &Path) -> anyhow::Result<()> {
     // Machines with RUSTUP_AUTO_INSTALL=0 do not install the target named
     // in rust-toolchain.toml; this is idempotent and fast once installed.
-    run(Command::new("rustup")
-        .current_dir(root)
-        .args(["target", "add", "wasm32-wasip2"]))?;
+    run(Command::new("rustup").current_dir(root).args(["target", "add", "wasm32-wasip2"]))?;
     let packs_dir = root.join("packs");
-    run(Command::new(cargo()).current_dir(&packs_dir).args([
-        "build",
-        "--release",
-        "--target",
-        "wasm32-wasip2",
-    ]))?;
-    let artifacts = packs_dir.join("target/wasm32-wasip2/release");
+    run(Command::new(cargo())
+        .current_dir(&packs_dir)
+        .args(["build", "--release", "--target", "wasm32-wasip2"]))?;
+    place_components(&packs_dir)?;
     let plugins = root.join("plugins");
     for pack_dir in pack_dirs(&packs_dir)? {
-        let installed = install(&pack_dir, &artifacts, &plugins)?;
-        eprintln!(
-            "installed pack `{installed}` into {}",
-            plugins.join(&installed).display()
-        );
-    }
-    for pack_dir in pack_dirs(&packs_dir.join("testing"))? {
-        place_component(&pack_dir, &artifacts)?;
+        let installed = install(&pack_dir, &plugins)?;
+        eprintln!("installed pack `{installed}` into {}", plugins.join(&installed).display());
     }
     Ok(())
 }
@@ -145,46 +134,60 @@ struct ComponentSection {
     component: PathBuf,
 }
 
-#[derive(Deserialize)]
-struct CargoManifest {
-    package: CargoPackage,
+/// Copies every built component to where its crate says it belongs:
+/// `[package.metadata.weir] component = "x.wasm"`, relative to the nearest
+/// directory (the crate's own or a parent) holding a `pack.toml`.
+fn place_components(packs_dir: &Path) -> anyhow::Result<()> {
+    let output = Command::new(cargo())
+        .current_dir(packs_dir)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .output()
+        .context("cannot run cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let artifacts = packs_dir.join("target/wasm32-wasip2/release");
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let Some(component) = package["metadata"]["weir"]["component"].as_str() else {
+            continue;
+        };
+        let name = package["name"].as_str().unwrap_or_default();
+        let crate_dir = package["manifest_path"]
+            .as_str()
+            .map(PathBuf::from)
+            .and_then(|path| path.parent().map(Path::to_path_buf))
+            .with_context(|| format!("crate `{name}` has no manifest path"))?;
+        let pack_dir = crate_dir
+            .ancestors()
+            .find(|dir| dir.join("pack.toml").is_file())
+            .with_context(|| format!("crate `{name}` is not inside a directory with a pack.toml"))?;
+        let built = artifacts.join(format!("{}.wasm", name.replace('-', "_")));
+        let placed = pack_dir.join(component);
+        std::fs::copy(&built, &placed)
+            .with_context(|| format!("cannot copy {} to {}", built.display(), placed.display()))?;
+    }
+    Ok(())
 }
 
-#[derive(Deserialize)]
-struct CargoPackage {
-    name: String,
-}
-
-/// Copies the crate's built component into the pack directory under the
-/// file name `pack.toml` gives it; returns the pack's name and that file.
-fn place_component(pack_dir: &Path, artifacts: &Path) -> anyhow::Result<(String, PathBuf)> {
+/// Installs one pack: `plugins/<name>/pack.toml` and its components.
+fn install(pack_dir: &Path, plugins: &Path) -> anyhow::Result<String> {
     let manifest: Manifest = toml::from_str(&std::fs::read_to_string(pack_dir.join("pack.toml"))?)
         .with_context(|| format!("invalid {}", pack_dir.join("pack.toml").display()))?;
-    let components: Vec<&ComponentSection> = manifest.connector.iter().chain(&manifest.transformer).collect();
-    let [component] = components.as_slice() else {
-        bail!(
-            "{}: a first-party pack crate builds exactly one component, but pack.toml lists {}",
-            pack_dir.display(),
-            components.len()
-        );
-    };
-    let cargo: CargoManifest = toml::from_str(&std::fs::read_to_string(pack_dir.join("Cargo.toml"))?)
-        .with_context(|| format!("invalid {}", pack_dir.join("Cargo.toml").display()))?;
-    let built = artifacts.join(format!("{}.wasm", cargo.package.name.replace('-', "_")));
-    let placed = pack_dir.join(&component.component);
-    std::fs::copy(&built, &placed)
-        .with_context(|| format!("cannot copy {} to {}", built.display(), placed.display()))?;
-    Ok((manifest.pack.name, component.component.clone()))
-}
-
-/// Installs one pack: `plugins/<name>/pack.toml` and its component.
-fn install(pack_dir: &Path, artifacts: &Path, plugins: &Path) -> anyhow::Result<String> {
-    let (name, component) = place_component(pack_dir, artifacts)?;
-    let target = plugins.join(&name);
+    let target = plugins.join(&manifest.pack.name);
     std::fs::create_dir_all(&target).with_context(|| format!("cannot create {}", target.display()))?;
     std::fs::copy(pack_dir.join("pack.toml"), target.join("pack.toml"))?;
-    std::fs::copy(pack_dir.join(&component), target.join(&component))?;
-    Ok(name)
+    for section in manifest.connector.iter().chain(&manifest.transformer) {
+        let source = pack_dir.join(&section.component);
+        std::fs::copy(&source, target.join(&section.component)).with_context(|| {
+            format!(
+                "{} is listed in {} but was not built: give its crate `[package.metadata.weir] component`",
+                source.display(),
+                pack_dir.join("pack.toml").display()
+            )
+        })?;
+    }
+    Ok(manifest.pack.name)
 }
 
 fn serve(root: &Path, args: &[String]) -> anyhow::Result<()> {

@@ -144,10 +144,12 @@ impl PackManifest {
                     "use 1-64 lowercase letters, digits and `-`, starting with a letter",
                 ));
             }
-            if !names.insert(section.name.clone()) {
+            // A connector and a transformer may share a name (`slack` can be
+            // both): triggers only name connectors and rules only transformers.
+            if !names.insert((kind, section.name.clone())) {
                 return Err(field(
                     format!("{at}.name"),
-                    "another component of this pack has this name",
+                    &format!("another {kind} of this pack has this name"),
                 ));
             }
             if !is_plain_relative(&section.component) {
