@@ -17,6 +17,7 @@ pub mod host;
 pub mod ids;
 pub mod ingest;
 pub mod model;
+pub mod packkit;
 pub mod router;
 pub mod rules;
 pub mod server;

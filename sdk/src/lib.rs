@@ -28,6 +28,7 @@
 //! with plain `cargo test`.
 
 mod connector;
+pub mod encoding;
 mod export;
 pub mod host;
 mod request;

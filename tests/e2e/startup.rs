@@ -43,6 +43,19 @@ async fn broken_packs_are_reported_and_skipped() {
     )
     .expect("write");
 
+    // A component that imports the filesystem and sockets.
+    let sneaky = dirs.plugins.join("sneaky");
+    std::fs::create_dir_all(&sneaky).expect("dir");
+    for file in ["pack.toml", "sneaky.wasm"] {
+        std::fs::copy(
+            crate::support::repo_root()
+                .join("packs/testing/sneaky")
+                .join(file),
+            sneaky.join(file),
+        )
+        .expect("sneaky pack built by `cargo xtask packs`");
+    }
+
     let server = TestServer::start(test_config(&dirs)).await;
     let (status, packs) = server.get("/api/v1/packs").await;
     assert_eq!(status, 200);
@@ -79,6 +92,14 @@ async fn broken_packs_are_reported_and_skipped() {
             .expect("error")
             .contains("does not export `weir:pack/inbound`"),
         "{wrong}"
+    );
+
+    let sneaky = state("sneaky");
+    assert_eq!(sneaky["state"], "failed");
+    let error = sneaky["error"].as_str().expect("error");
+    assert!(
+        error.contains("wasi:filesystem") && error.contains("wasi:sockets"),
+        "{error}"
     );
 
     // The healthy packs keep working.

@@ -89,16 +89,24 @@ fn describe(command: &Command) -> String {
 fn packs(root: &Path) -> anyhow::Result<()> {
     // Machines with RUSTUP_AUTO_INSTALL=0 do not install the target named
     // in rust-toolchain.toml; this is idempotent and fast once installed.
-    run(Command::new("rustup").current_dir(root).args(["target", "add", "wasm32-wasip2"]))?;
+    run(Command::new("rustup")
+        .current_dir(root)
+        .args(["target", "add", "wasm32-wasip2"]))?;
     let packs_dir = root.join("packs");
-    run(Command::new(cargo())
-        .current_dir(&packs_dir)
-        .args(["build", "--release", "--target", "wasm32-wasip2"]))?;
+    run(Command::new(cargo()).current_dir(&packs_dir).args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-wasip2",
+    ]))?;
     place_components(&packs_dir)?;
     let plugins = root.join("plugins");
     for pack_dir in pack_dirs(&packs_dir)? {
         let installed = install(&pack_dir, &plugins)?;
-        eprintln!("installed pack `{installed}` into {}", plugins.join(&installed).display());
+        eprintln!(
+            "installed pack `{installed}` into {}",
+            plugins.join(&installed).display()
+        );
     }
     Ok(())
 }
@@ -144,7 +152,10 @@ fn place_components(packs_dir: &Path) -> anyhow::Result<()> {
         .output()
         .context("cannot run cargo metadata")?;
     if !output.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
     let artifacts = packs_dir.join("target/wasm32-wasip2/release");

@@ -62,8 +62,16 @@ pub enum PackError {
         /// The version it targets.
         found: String,
     },
-    /// A component imports something Weir does not provide (a capability
-    /// packs may not have).
+    /// A component imports a capability packs may not have (files,
+    /// sockets, outgoing HTTP).
+    #[error("component `{component}` imports what packs may not use: {refused}")]
+    ForbiddenImport {
+        /// Component name.
+        component: String,
+        /// Each refused import with the reason, e.g. ``wasi:sockets/tcp@0.2.6` (packs have no network access)`.
+        refused: String,
+    },
+    /// A component imports something Weir does not provide.
     #[error("component `{component}` cannot be linked: {message}")]
     Link {
         /// Component name.
@@ -79,6 +87,8 @@ pub struct LoadedConnector {
     pub label: Arc<str>,
     /// Its manifest section.
     pub section: ComponentSection,
+    /// The interfaces the component imports, e.g. `wasi:cli/stdout@0.2.6`.
+    pub imports: Vec<String>,
     /// Pre-linked instance factory.
     pub pre: connector::ConnectorPre<CallState>,
 }
@@ -89,6 +99,8 @@ pub struct LoadedTransformer {
     pub label: Arc<str>,
     /// Its manifest section.
     pub section: ComponentSection,
+    /// The interfaces the component imports.
+    pub imports: Vec<String>,
     /// Pre-linked instance factory.
     pub pre: transformer::TransformerPre<CallState>,
 }
@@ -117,6 +129,7 @@ pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError>
     let mut connectors = BTreeMap::new();
     for section in &manifest.connectors {
         let component = compile(runtime, dir, section, Kind::Connector)?;
+        let imports = checked_imports(runtime, section, &component)?;
         let pre = runtime
             .connector_linker()
             .instantiate_pre(&component)
@@ -127,6 +140,7 @@ pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError>
             Arc::new(LoadedConnector {
                 label: format!("{pack}/{}", section.name).into(),
                 section: section.clone(),
+                imports,
                 pre,
             }),
         );
@@ -134,6 +148,7 @@ pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError>
     let mut transformers = BTreeMap::new();
     for section in &manifest.transformers {
         let component = compile(runtime, dir, section, Kind::Transformer)?;
+        let imports = checked_imports(runtime, section, &component)?;
         let pre = runtime
             .transformer_linker()
             .instantiate_pre(&component)
@@ -144,6 +159,7 @@ pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError>
             Arc::new(LoadedTransformer {
                 label: format!("{pack}/{}", section.name).into(),
                 section: section.clone(),
+                imports,
                 pre,
             }),
         );
@@ -231,6 +247,56 @@ fn compile(
         });
     }
     Ok(component)
+}
+
+/// Interface prefixes packs may import: the contract itself, and the WASI
+/// interfaces language runtimes import for stdio, clocks and randomness
+/// (all granted nothing beyond captured output; see `state.rs`).
+const ALLOWED_IMPORTS: [&str; 5] = [
+    "weir:pack/",
+    "wasi:io/",
+    "wasi:cli/",
+    "wasi:clocks/",
+    "wasi:random/",
+];
+
+/// Imports refused with a reason, for a clear message.
+const FORBIDDEN_IMPORTS: [(&str, &str); 3] = [
+    ("wasi:filesystem/", "packs have no filesystem"),
+    ("wasi:sockets/", "packs have no network access"),
+    ("wasi:http/", "packs cannot make HTTP requests; Weir delivers"),
+];
+
+/// The component's imports, refusing any outside [`ALLOWED_IMPORTS`].
+fn checked_imports(
+    runtime: &Runtime,
+    section: &ComponentSection,
+    component: &Component,
+) -> Result<Vec<String>, PackError> {
+    let imports: Vec<String> = component
+        .component_type()
+        .imports(runtime.engine())
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let refused: Vec<String> = imports
+        .iter()
+        .filter(|import| !ALLOWED_IMPORTS.iter().any(|prefix| import.starts_with(prefix)))
+        .map(|import| {
+            let reason = FORBIDDEN_IMPORTS
+                .iter()
+                .find(|(prefix, _)| import.starts_with(prefix))
+                .map_or("Weir does not provide it", |(_, reason)| reason);
+            format!("`{import}` ({reason})")
+        })
+        .collect();
+    if refused.is_empty() {
+        Ok(imports)
+    } else {
+        Err(PackError::ForbiddenImport {
+            component: section.name.clone(),
+            refused: refused.join(", "),
+        })
+    }
 }
 
 fn link_error(section: &ComponentSection, error: &wasmtime::Error) -> PackError {

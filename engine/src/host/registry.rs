@@ -168,12 +168,12 @@ impl PackRegistry {
             connectors: pack
                 .connectors
                 .values()
-                .map(|c| ComponentStatus::of(&pack.manifest.pack.name, &c.section))
+                .map(|c| ComponentStatus::of(&pack.manifest.pack.name, &c.section, &c.imports))
                 .collect(),
             transformers: pack
                 .transformers
                 .values()
-                .map(|t| ComponentStatus::of(&pack.manifest.pack.name, &t.section))
+                .map(|t| ComponentStatus::of(&pack.manifest.pack.name, &t.section, &t.imports))
                 .collect(),
         });
         let failed = self.failed.iter().map(|failed| PackStatus {
@@ -239,10 +239,12 @@ pub struct ComponentStatus {
     /// Transformers: event types handled.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accepts: Vec<String>,
+    /// The interfaces the component imports.
+    pub imports: Vec<String>,
 }
 
 impl ComponentStatus {
-    fn of(pack: &str, section: &super::manifest::ComponentSection) -> Self {
+    fn of(pack: &str, section: &super::manifest::ComponentSection, imports: &[String]) -> Self {
         Self {
             name: section.name.clone(),
             reference: ComponentRef::new(pack, section.name.clone()).to_string(),
@@ -250,6 +252,7 @@ impl ComponentStatus {
             secrets: section.secrets.clone(),
             event_types: section.event_types.clone(),
             accepts: section.accepts.clone(),
+            imports: imports.to_vec(),
         }
     }
 }

@@ -1,0 +1,113 @@
+//! `weir serve`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::ValueEnum;
+use tracing_subscriber::EnvFilter;
+use weir::{Config, Server};
+
+/// Options of `weir serve`; each overrides the config file.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML); every key is optional.
+    #[arg(long, env = "WEIR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 0.0.0.0:8080.
+    #[arg(long, env = "WEIR_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Directory of the embedded store.
+    #[arg(long, env = "WEIR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Directory holding one sub-directory per pack.
+    #[arg(long, env = "WEIR_PLUGINS_DIR")]
+    plugins_dir: Option<PathBuf>,
+    /// Base URL producers use to reach Weir (for printed webhook URLs).
+    #[arg(long, env = "WEIR_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Allow deliveries to this private network (CIDR); repeatable.
+    #[arg(long = "allow-private-network", value_name = "CIDR")]
+    allow_private_networks: Vec<ipnet::IpNet>,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "WEIR_LOG_FORMAT")]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format);
+    let mut config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(dir) = args.plugins_dir {
+        config.plugins_dir = dir;
+    }
+    if let Some(url) = args.public_url {
+        config.public_url = Some(url);
+    }
+    config
+        .delivery
+        .allow_private_networks
+        .extend(args.allow_private_networks);
+    config.bootstrap_admin_token = std::env::var("WEIR_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+    config.validate()?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let mut server = Server::start(config).await?;
+        if let Some(token) = server.take_admin_token() {
+            println!(
+                "\nWeir created an admin token. It is shown only this once; keep it:\n\n    {}\n\nUse it as `Authorization: Bearer <token>` on /api/v1.\n",
+                token.0
+            );
+        }
+        let shutdown = server.shutdown_token();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: finishing requests and deliveries in flight");
+            shutdown.cancel();
+        });
+        server.wait().await.context("server failed")?;
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+        let _ = ctrl_c.await;
+        return;
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+}
