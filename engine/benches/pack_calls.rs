@@ -100,6 +100,18 @@ fn bench(c: &mut Criterion) {
             assert!(matches!(outgoing, Ok(Ok(_))));
         });
     });
+    // Fixed cost of a call: fresh store and instance, then an immediate
+    // typed error (the transformer rejects the event type before parsing).
+    let unsupported = Event {
+        event_type: "other.event".into(),
+        ..event.clone()
+    };
+    group.bench_function("slack_transformer_fixed_cost_wasm", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let outgoing = host.transform(&slack, &unsupported, "{}").await;
+            assert!(matches!(outgoing, Ok(Err(_))));
+        });
+    });
     group.bench_function("native_verify_and_parse_baseline", |b| {
         b.iter(|| {
             let expected = signature(body.as_bytes());

@@ -26,6 +26,26 @@ pub fn parse_rfc3339(text: &str) -> Option<UnixMillis> {
     u64::try_from(since.as_millis()).ok()
 }
 
+/// Serde support for timestamps stored as milliseconds and written as
+/// RFC 3339 text, so stored records and API answers read the same.
+pub mod rfc3339_millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::UnixMillis;
+
+    /// Writes `ms` as RFC 3339.
+    pub fn serialize<S: Serializer>(ms: &UnixMillis, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::rfc3339(*ms))
+    }
+
+    /// Reads RFC 3339 text back into milliseconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<UnixMillis, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::parse_rfc3339(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not an RFC 3339 time")))
+    }
+}
+
 /// Serde support for durations written the human way: `"5s"`, `"250ms"`,
 /// `"3days"`.
 pub mod human_duration {

@@ -36,7 +36,11 @@ async fn broken_packs_are_reported_and_skipped() {
     // A component built for the other world: the slack transformer declared as a connector.
     let wrong = dirs.plugins.join("wrong-world");
     std::fs::create_dir_all(&wrong).expect("dir");
-    std::fs::copy(dirs.plugins.join("slack/slack.wasm"), wrong.join("slack.wasm")).expect("copy");
+    std::fs::copy(
+        dirs.plugins.join("slack/slack-transformer.wasm"),
+        wrong.join("slack.wasm"),
+    )
+    .expect("copy");
     std::fs::write(
         wrong.join("pack.toml"),
         "[pack]\nname = \"wrong-world\"\nversion = \"0.1.0\"\nwit = \"weir:pack@0.1.0\"\n\n[[connector]]\nname = \"wrong-world\"\ncomponent = \"slack.wasm\"\n",

@@ -186,6 +186,10 @@ fn install(pack_dir: &Path, plugins: &Path) -> anyhow::Result<String> {
     let manifest: Manifest = toml::from_str(&std::fs::read_to_string(pack_dir.join("pack.toml"))?)
         .with_context(|| format!("invalid {}", pack_dir.join("pack.toml").display()))?;
     let target = plugins.join(&manifest.pack.name);
+    if target.exists() {
+        // Start clean so files a previous version had do not linger.
+        std::fs::remove_dir_all(&target).with_context(|| format!("cannot clear {}", target.display()))?;
+    }
     std::fs::create_dir_all(&target).with_context(|| format!("cannot create {}", target.display()))?;
     std::fs::copy(pack_dir.join("pack.toml"), target.join("pack.toml"))?;
     for section in manifest.connector.iter().chain(&manifest.transformer) {

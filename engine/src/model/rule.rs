@@ -31,6 +31,7 @@ pub struct Rule {
     pub transformer: Option<ComponentRef>,
     /// The transformer's configuration (JSON object).
     pub transformer_config: serde_json::Value,
-    /// When it was created.
+    /// When it was created (milliseconds; shown as `created_at`).
+    #[serde(rename = "created_at", with = "crate::time::rfc3339_millis")]
     pub created_at_ms: UnixMillis,
 }

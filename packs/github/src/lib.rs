@@ -7,6 +7,7 @@
 //! header `X-Hub-Signature` is never accepted in its place. GitHub's `ping`
 //! (sent when a webhook is created) is acknowledged without storing an event.
 
+use serde::Deserialize;
 use weir_sdk::host::{self, HashAlgorithm};
 use weir_sdk::{Connector, NewEvent, NoConfig, Receipt, Rejection, Secrets, WebhookRequest};
 
@@ -48,9 +49,13 @@ impl Connector for Github {
             )));
         }
 
-        let payload = payload_json(request)?;
-        let mut event = NewEvent::new(format!("github.{event_name}"), delivery, payload.to_string());
-        if let Some(subject) = subject_of(event_name, &payload) {
+        let payload = payload_text(request)?;
+        // One pass validates the whole document and picks out the few
+        // fields the subject needs; the payload itself is kept verbatim.
+        let head: Head = serde_json::from_str(&payload)
+            .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+        let mut event = NewEvent::new(format!("github.{event_name}"), delivery, payload);
+        if let Some(subject) = head.subject(event_name) {
             event = event.with_subject(subject);
         }
         Ok(Receipt::with_event(event))
@@ -76,42 +81,57 @@ pub fn verify_signature(request: &WebhookRequest, secret: &str) -> Result<(), Re
     }
 }
 
-/// The payload as JSON. GitHub sends either `application/json` or, when the
-/// hook is configured for it, a form with the JSON in its `payload` field.
-fn payload_json(request: &WebhookRequest) -> Result<serde_json::Value, Rejection> {
+/// The payload's JSON text. GitHub sends either `application/json` or,
+/// when the hook is configured for it, a form with the JSON in its
+/// `payload` field.
+fn payload_text(request: &WebhookRequest) -> Result<String, Rejection> {
     let is_form = request
         .header("content-type")
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let body = request.body_str()?;
     if !is_form {
-        return request.json();
+        return Ok(body.to_owned());
     }
-    let form = request.body_str()?;
-    let payload = form
+    let payload = body
         .split('&')
         .find_map(|pair| pair.strip_prefix("payload="))
         .ok_or_else(|| Rejection::Malformed("form body has no `payload` field".to_owned()))?;
-    serde_json::from_str(&weir_sdk::percent_decode(payload))
-        .map_err(|error| Rejection::Malformed(format!("`payload` is not valid JSON: {error}")))
+    Ok(weir_sdk::percent_decode(payload))
+}
+
+/// The fields of a payload the subject is made of; everything else is
+/// skipped while parsing.
+#[derive(Debug, Default, Deserialize)]
+struct Head {
+    #[serde(rename = "ref")]
+    git_ref: Option<String>,
+    pull_request: Option<Numbered>,
+    issue: Option<Numbered>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Numbered {
+    number: Option<u64>,
+}
+
+impl Head {
+    /// What the event is about: the ref for pushes, the number for issues
+    /// and pull requests.
+    fn subject(&self, event_name: &str) -> Option<String> {
+        match event_name {
+            "push" | "create" | "delete" => self.git_ref.clone(),
+            "pull_request" | "pull_request_review" | "pull_request_review_comment" => {
+                self.pull_request.as_ref()?.number.map(|n| format!("pull/{n}"))
+            }
+            "issues" | "issue_comment" => self.issue.as_ref()?.number.map(|n| format!("issues/{n}")),
+            _ => None,
+        }
+    }
 }
 
 /// GitHub event names are lowercase words joined by underscores.
 fn is_valid_event_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-}
-
-/// What the event is about: the ref for pushes, the number for issues and
-/// pull requests.
-fn subject_of(event_name: &str, payload: &serde_json::Value) -> Option<String> {
-    match event_name {
-        "push" | "create" | "delete" => payload["ref"].as_str().map(str::to_owned),
-        "pull_request" | "pull_request_review" | "pull_request_review_comment" => {
-            payload["pull_request"]["number"]
-                .as_u64()
-                .map(|n| format!("pull/{n}"))
-        }
-        "issues" | "issue_comment" => payload["issue"]["number"].as_u64().map(|n| format!("issues/{n}")),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
