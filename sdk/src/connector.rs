@@ -52,12 +52,27 @@ impl Secrets {
             .ok_or_else(|| Rejection::Misconfigured(format!("trigger has no secret `{name}`")))
     }
 
-    /// Every value of secrets named `name` (several during a rotation).
+    /// Every value of secrets named `name`: during a rotation a trigger
+    /// holds the new and the old value under the same name, and a request
+    /// signed with either must verify.
     pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
         self.0
             .iter()
             .filter(move |secret| secret.name == name && !secret.value.is_empty())
             .map(|secret| secret.value.as_str())
+    }
+
+    /// Every value of secrets named `name`, or a `misconfigured` rejection
+    /// when there is none. Verify against each; accept when any matches.
+    pub fn require_all(&self, name: &str) -> Result<Vec<&str>, Rejection> {
+        let values: Vec<&str> = self.all(name).collect();
+        if values.is_empty() {
+            Err(Rejection::Misconfigured(format!(
+                "trigger has no secret `{name}`"
+            )))
+        } else {
+            Ok(values)
+        }
     }
 }
 

@@ -32,12 +32,39 @@ pub struct CreateTrigger {
     pub name: String,
     /// Connector reference, e.g. `github`.
     pub connector: ComponentRef,
-    /// Secret values by the names the connector declares.
+    /// Secret values by the names the connector declares; a list gives
+    /// several values under one name (secret rotation: both verify).
     #[serde(default)]
-    pub secrets: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, SecretValues>,
     /// Connector settings (an object).
     #[serde(default = "empty_object")]
     pub config: serde_json::Value,
+}
+
+/// One secret value, or several during a rotation.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SecretValues {
+    /// `"value"`.
+    One(String),
+    /// `["new", "old"]`.
+    Many(Vec<String>),
+}
+
+impl SecretValues {
+    fn into_values(self) -> Vec<String> {
+        match self {
+            Self::One(value) => vec![value],
+            Self::Many(values) => values,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::One(value) => value.is_empty(),
+            Self::Many(values) => values.iter().all(String::is_empty),
+        }
+    }
 }
 
 fn empty_object() -> serde_json::Value {
@@ -76,7 +103,11 @@ impl TriggerView {
             enabled: trigger.enabled,
             webhook_key: trigger.webhook_key.as_str().to_owned(),
             webhook_url: format!("{base_url}/api/v1/webhooks/{}", trigger.webhook_key.as_str()),
-            secret_names: trigger.secrets.iter().map(|s| s.name.clone()).collect(),
+            secret_names: {
+                let mut names: Vec<String> = trigger.secrets.iter().map(|s| s.name.clone()).collect();
+                names.dedup();
+                names
+            },
             config: trigger.config.clone(),
             created_at: rfc3339(trigger.created_at_ms),
         }
@@ -114,7 +145,7 @@ async fn create(
         .section
         .secrets
         .iter()
-        .filter(|name| body.secrets.get(*name).is_none_or(|value| value.is_empty()))
+        .filter(|name| body.secrets.get(*name).is_none_or(SecretValues::is_empty))
         .collect();
     if !missing.is_empty() {
         return Err(ApiError::invalid(
@@ -139,7 +170,12 @@ async fn create(
         secrets: body
             .secrets
             .into_iter()
-            .map(|(name, value)| NamedSecret { name, value })
+            .flat_map(|(name, values)| {
+                values.into_values().into_iter().map(move |value| NamedSecret {
+                    name: name.clone(),
+                    value,
+                })
+            })
             .collect(),
         config: body.config,
         created_at_ms: now_ms(),

@@ -73,6 +73,46 @@ pub struct PackSection {
     pub description: Option<String>,
     /// The WIT package the components target. Example: `wit = "weir:pack@0.1.0"`.
     pub wit: String,
+    /// Resources the pack asks for; the operator's `[packs]` settings cap
+    /// them. Example: `limits = { memory_bytes = 16777216, call_timeout = "200ms" }`.
+    #[serde(default)]
+    pub limits: LimitsRequest,
+}
+
+/// Resources a pack asks for per call. Each is capped by the operator.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsRequest {
+    /// Linear memory per call, in bytes. Example: `memory_bytes = 16777216`.
+    #[serde(default)]
+    pub memory_bytes: Option<usize>,
+    /// Wall-clock budget per call. Example: `call_timeout = "200ms"`.
+    #[serde(default, with = "optional_duration")]
+    pub call_timeout: Option<std::time::Duration>,
+}
+
+/// Serde for an optional `"200ms"`-style duration.
+mod optional_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| {
+                humantime::parse_duration(&text).map_err(|error| {
+                    serde::de::Error::custom(format!("`{text}` is not a duration like `200ms`: {error}"))
+                })
+            })
+            .transpose()
+    }
+
+    pub fn serialize<S: Serializer>(value: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(duration) => serializer.serialize_str(&humantime::format_duration(*duration).to_string()),
+            None => serializer.serialize_none(),
+        }
+    }
 }
 
 /// A `[[connector]]` or `[[transformer]]` entry.
@@ -95,6 +135,15 @@ pub struct ComponentSection {
     /// Transformers: event types handled. Example: `accepts = ["github.push"]`.
     #[serde(default)]
     pub accepts: Vec<String>,
+    /// JSON Schema of the component's configuration (the trigger's connector
+    /// settings, or a rule's transformer settings), relative to the pack.
+    /// Example: `config_schema = "schemas/config.json"`.
+    #[serde(default)]
+    pub config_schema: Option<PathBuf>,
+    /// Connectors: a JSON Schema per emitted event type, relative to the
+    /// pack. Example: `event_schemas = { "stripe.invoice.paid" = "schemas/invoice.json" }`.
+    #[serde(default)]
+    pub event_schemas: std::collections::BTreeMap<String, PathBuf>,
 }
 
 impl PackManifest {
@@ -151,6 +200,14 @@ impl PackManifest {
                     format!("{at}.name"),
                     &format!("another {kind} of this pack has this name"),
                 ));
+            }
+            for schema in section.config_schema.iter().chain(section.event_schemas.values()) {
+                if !is_plain_relative(schema) {
+                    return Err(field(
+                        format!("{at}.config_schema"),
+                        "schema paths must be relative paths inside the pack, without `..`",
+                    ));
+                }
             }
             if !is_plain_relative(&section.component) {
                 return Err(field(
