@@ -46,10 +46,12 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins");
-    let host = PluginHost::new(PackLimits::default()).expect("host");
-    let registry = host.load_dir(&plugins);
+    let host = PluginHost::new(PackLimits::default(), None).expect("host");
+    host.load_dir(&plugins);
     assert!(
-        registry.connector(&"github".parse().expect("ref")).is_some(),
+        host.registry()
+            .connector(&"github".parse().expect("ref"))
+            .is_some(),
         "packs not built: run `cargo xtask bench`"
     );
 

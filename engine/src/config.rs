@@ -117,6 +117,15 @@ pub struct PackLimits {
     /// between calls instead of being returned to the OS; faster calls for
     /// at most this much memory per warm slot. Default 1 MiB.
     pub keep_resident_bytes: usize,
+    /// Consecutive failures (traps, timeouts, limits) after which a
+    /// component is quarantined; 0 never quarantines. Default 5.
+    pub quarantine_after: u32,
+    /// How long a quarantine lasts. Default `5m`.
+    #[serde(with = "human_duration")]
+    pub quarantine_for: Duration,
+    /// Cache compiled components under `<data_dir>/cache` so restarts skip
+    /// compilation. Default true.
+    pub compile_cache: bool,
 }
 
 /// Outbound delivery settings.
@@ -177,6 +186,9 @@ impl Default for PackLimits {
             max_output_bytes: 4 * 1024 * 1024,
             max_instances: 256,
             keep_resident_bytes: 1024 * 1024,
+            quarantine_after: 5,
+            quarantine_for: Duration::from_secs(300),
+            compile_cache: true,
         }
     }
 }

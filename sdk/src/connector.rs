@@ -22,8 +22,10 @@ pub trait Connector {
     ) -> Result<Receipt, Rejection>;
 }
 
-/// Configuration for components that take none; accepts any JSON object.
+/// Configuration for components that take none: `{}` (or nothing); any
+/// field is refused by name, so a misplaced setting is noticed.
 #[derive(Debug, Default, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NoConfig {}
 
 /// The secrets configured on a trigger, looked up by the names the pack
@@ -122,6 +124,18 @@ impl NewEvent {
         self.time = Some(time.into());
         self
     }
+
+    /// Sets the time from unix seconds.
+    #[must_use]
+    pub fn with_unix_secs(self, secs: i64) -> Self {
+        self.with_time(crate::time::rfc3339_from_unix_secs(secs))
+    }
+
+    /// Sets the time from unix milliseconds.
+    #[must_use]
+    pub fn with_unix_millis(self, millis: i64) -> Self {
+        self.with_time(crate::time::rfc3339_from_unix_millis(millis))
+    }
 }
 
 impl Receipt {
@@ -160,5 +174,59 @@ impl Reply {
             headers: vec![crate::Header::new("content-type", "application/json")],
             body: value.to_string().into_bytes(),
         }
+    }
+}
+
+/// An event type built from a provider's name for it: lowercased, `/` and
+/// spaces turned into `.`, prefixed (e.g. `shopify.` + `orders/create` →
+/// `shopify.orders.create`). Anything outside letters, digits, `.`, `_`
+/// and `-` is `malformed`, so hostile input never becomes an odd type.
+pub fn event_type(prefix: &str, provider_name: &str) -> Result<String, Rejection> {
+    let name: String = provider_name
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '/' | ' ' => '.',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    let full = format!("{prefix}{name}");
+    let valid = !name.is_empty()
+        && full.len() <= 200
+        && full
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if valid {
+        Ok(full)
+    } else {
+        Err(Rejection::Malformed(format!(
+            "`{provider_name}` is not a usable event type (letters, digits, `.`, `_`, `-`)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_are_normalised_or_refused() {
+        assert_eq!(
+            event_type("shopify.", "orders/create").ok().as_deref(),
+            Some("shopify.orders.create")
+        );
+        assert_eq!(
+            event_type("gitlab.", "Push Hook").ok().as_deref(),
+            Some("gitlab.push.hook")
+        );
+        assert!(event_type("x.", "").is_err());
+        assert!(event_type("x.", "a<b>").is_err());
+    }
+
+    #[test]
+    fn unknown_config_fields_are_refused_by_name() {
+        let error = crate::__private::parse_config::<NoConfig>("{\"tolerance\": 5}").expect_err("refused");
+        assert!(error.contains("tolerance"), "{error}");
+        assert!(crate::__private::parse_config::<NoConfig>("").is_ok());
     }
 }

@@ -32,13 +32,15 @@ pub mod encoding;
 mod export;
 pub mod host;
 mod request;
+pub mod time;
 mod transformer;
+pub mod verify;
 
 #[doc(hidden)]
 #[allow(unsafe_code, missing_docs, clippy::all)]
 pub mod bindings;
 
-pub use connector::{Connector, NoConfig, Secrets};
+pub use connector::{Connector, NoConfig, Secrets, event_type};
 pub use request::percent_decode;
 pub use transformer::Transformer;
 
@@ -55,8 +57,18 @@ pub use serde_json;
 #[doc(hidden)]
 pub mod __private {
     /// Parses a component's JSON configuration; an empty string means `{}`.
+    /// Errors name the field, e.g. ``invalid configuration at `retries`:
+    /// invalid type: string "x", expected u32``.
     pub fn parse_config<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
         let text = if text.trim().is_empty() { "{}" } else { text };
-        serde_json::from_str(text).map_err(|error| format!("invalid configuration: {error}"))
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            if path == "." {
+                format!("invalid configuration: {}", error.inner())
+            } else {
+                format!("invalid configuration at `{path}`: {}", error.inner())
+            }
+        })
     }
 }

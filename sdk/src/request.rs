@@ -48,6 +48,20 @@ impl WebhookRequest {
             .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))
     }
 
+    /// The body as `application/x-www-form-urlencoded` fields, in order,
+    /// decoded; a body that is not UTF-8 is `malformed`.
+    pub fn form_fields(&self) -> Result<Vec<(String, String)>, Rejection> {
+        let body = self.body_str()?;
+        Ok(body
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(key), percent_decode(value))
+            })
+            .collect())
+    }
+
     /// The first value of query parameter `name`, percent-decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
         self.query.split('&').find_map(|pair| {
@@ -114,6 +128,23 @@ mod tests {
         assert_eq!(request.query_param("hub.challenge").as_deref(), Some("a b c"));
         assert_eq!(request.query_param("flag").as_deref(), Some(""));
         assert_eq!(request.query_param("missing"), None);
+    }
+
+    #[test]
+    fn form_fields_are_decoded_in_order() {
+        let mut request = request("", &[]);
+        request.body = b"name=Ada+Lovelace&tag=a&tag=b%26c&empty=".to_vec();
+        let fields = request.form_fields().expect("fields");
+        assert_eq!(
+            fields,
+            [
+                ("name", "Ada Lovelace"),
+                ("tag", "a"),
+                ("tag", "b&c"),
+                ("empty", "")
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
     }
 
     #[test]

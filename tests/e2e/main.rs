@@ -5,6 +5,7 @@
 mod support;
 
 mod hostile_guests;
+mod hot_reload;
 mod pack_fixtures;
 mod restart;
 mod startup;

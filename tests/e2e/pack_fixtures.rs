@@ -30,7 +30,7 @@ async fn check_pack(dir: &Path) -> (usize, Vec<String>) {
         call_timeout: Duration::from_millis(300),
         ..PackLimits::default()
     };
-    let host = PluginHost::new(limits).expect("host");
+    let host = PluginHost::new(limits, None).expect("host");
     let name = match host.load_single_pack(dir) {
         Ok(name) => name,
         Err(error) => {

@@ -141,6 +141,26 @@ async fn create(
             ),
         )
     })?;
+    let known: Vec<&String> = connector
+        .section
+        .secrets
+        .iter()
+        .chain(&connector.section.optional_secrets)
+        .collect();
+    if let Some(unknown) = body.secrets.keys().find(|name| !known.contains(name)) {
+        return Err(ApiError::invalid(
+            "unknown_secret",
+            format!(
+                "connector `{}` takes no secret `{unknown}`; it knows {}",
+                body.connector,
+                known
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
     let missing: Vec<&String> = connector
         .section
         .secrets

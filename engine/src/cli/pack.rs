@@ -114,8 +114,9 @@ pub fn run(command: PackCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         PackCommand::List { plugins_dir } => {
-            let host = PluginHost::new(PackLimits::default())?;
-            let registry = host.load_dir(&plugins_dir);
+            let host = PluginHost::new(PackLimits::default(), None)?;
+            host.load_dir(&plugins_dir);
+            let registry = host.registry();
             let statuses = registry.statuses();
             if statuses.is_empty() {
                 println!("no packs in {}", plugins_dir.display());
@@ -173,7 +174,7 @@ fn read_manifest(dir: &Path) -> anyhow::Result<PackManifest> {
 
 /// Loads the pack exactly as `weir serve` would.
 fn load(dir: &Path) -> anyhow::Result<(PluginHost, String)> {
-    let host = PluginHost::new(PackLimits::default())?;
+    let host = PluginHost::new(PackLimits::default(), None)?;
     let name = host.load_single_pack(dir)?;
     Ok((host, name))
 }

@@ -285,13 +285,19 @@ impl Deliverer {
                 Verdict::Permanent,
                 format!("transformer `{transformer}`: {}", describe(&error)),
             )),
-            // A missing, busy or crashing transformer may be fixed or freed
-            // before the schedule runs out: retry.
-            Err(error @ (CallError::NotFound { .. } | CallError::Busy)) => Err(Sent::failed(
-                AttemptOutcome::TransformFailed,
-                Verdict::Retry { not_before: None },
-                error.to_string(),
-            )),
+            // A missing, busy, quarantined or crashing transformer may be
+            // fixed or freed before the schedule runs out: retry (not
+            // before a quarantine ends), dead-lettered with the reason when
+            // the schedule is exhausted.
+            Err(error @ (CallError::NotFound { .. } | CallError::Busy | CallError::Quarantined { .. })) => {
+                Err(Sent::failed(
+                    AttemptOutcome::TransformFailed,
+                    Verdict::Retry {
+                        not_before: error.retry_after(),
+                    },
+                    error.to_string(),
+                ))
+            }
             Err(error) => Err(Sent::failed(
                 AttemptOutcome::TransformFailed,
                 Verdict::Retry { not_before: None },

@@ -9,6 +9,7 @@ use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 
 use super::PluginHost;
 use super::bindings::{Event, Outgoing, Receipt, Rejection, Secret, TransformError, WebhookRequest};
+use super::loader::CallLimits;
 use super::state::CallState;
 use crate::model::ComponentRef;
 
@@ -71,6 +72,16 @@ pub enum CallError {
     /// Every pack instance slot is in use; retry later.
     #[error("all pack instance slots are busy; retry later")]
     Busy,
+    /// The component failed repeatedly and is quarantined until `until_ms`.
+    #[error("{component} is quarantined ({reason})")]
+    Quarantined {
+        /// `pack/component`.
+        component: String,
+        /// When the quarantine ends, in milliseconds since the epoch.
+        until_ms: u64,
+        /// Why it was quarantined.
+        reason: String,
+    },
 }
 
 impl CallError {
@@ -84,6 +95,31 @@ impl CallError {
             Self::OutputTooLarge { .. } => "output_too_large",
             Self::Trap { .. } => "trap",
             Self::Busy => "busy",
+            Self::Quarantined { .. } => "quarantined",
+        }
+    }
+
+    /// True for failures that are the component's own doing (and count
+    /// towards its quarantine), as opposed to the host's situation.
+    pub fn is_component_fault(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout { .. }
+                | Self::MemoryLimit { .. }
+                | Self::StackOverflow { .. }
+                | Self::OutputTooLarge { .. }
+                | Self::Trap { .. }
+        )
+    }
+
+    /// For `Quarantined`: how long until it ends.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Quarantined { until_ms, .. } => Some(std::time::Duration::from_millis(
+                until_ms.saturating_sub(crate::time::now_ms()),
+            )),
+            Self::Busy => Some(std::time::Duration::from_secs(1)),
+            _ => None,
         }
     }
 }
@@ -104,7 +140,9 @@ impl PluginHost {
                 kind: "connector",
                 reference: reference.to_string(),
             })?;
-        let mut store = self.new_store(Arc::clone(&connector.label));
+        self.health.check(&connector.label)?;
+        let started = Instant::now();
+        let mut store = self.new_store(Arc::clone(&connector.label), connector.limits);
         let result = async {
             let instance = connector.pre.instantiate_async(&mut store).await?;
             instance
@@ -113,10 +151,13 @@ impl PluginHost {
                 .await
         }
         .await;
-        self.finish(&mut store, result, |answer| match answer {
+        let result = self.finish(&mut store, connector.limits, result, |answer| match answer {
             Ok(receipt) => receipt_size(receipt),
             Err(_) => 0,
-        })
+        });
+        self.health
+            .record(&connector.label, started.elapsed(), result.as_ref().err());
+        result
     }
 
     /// Runs transformer `reference` on `event`.
@@ -133,7 +174,9 @@ impl PluginHost {
                 kind: "transformer",
                 reference: reference.to_string(),
             })?;
-        let mut store = self.new_store(Arc::clone(&transformer.label));
+        self.health.check(&transformer.label)?;
+        let started = Instant::now();
+        let mut store = self.new_store(Arc::clone(&transformer.label), transformer.limits);
         let result = async {
             let instance = transformer.pre.instantiate_async(&mut store).await?;
             instance
@@ -142,7 +185,7 @@ impl PluginHost {
                 .await
         }
         .await;
-        self.finish(&mut store, result, |answer| match answer {
+        let result = self.finish(&mut store, transformer.limits, result, |answer| match answer {
             Ok(outgoing) => {
                 outgoing.body.len()
                     + outgoing.content_type.len()
@@ -153,14 +196,16 @@ impl PluginHost {
                         .sum::<usize>()
             }
             Err(_) => 0,
-        })
+        });
+        self.health
+            .record(&transformer.label, started.elapsed(), result.as_ref().err());
+        result
     }
 
     /// A store for one call: memory limit, deadline checked every epoch
     /// tick (yielding to other tasks in between), captured output.
-    fn new_store(&self, component: Arc<str>) -> Store<CallState> {
-        let limits = &self.limits;
-        let deadline = Instant::now() + limits.call_timeout;
+    fn new_store(&self, component: Arc<str>, limits: CallLimits) -> Store<CallState> {
+        let deadline = Instant::now() + std::time::Duration::from_millis(limits.call_timeout_ms);
         let state = CallState::new(component, limits.memory_bytes, deadline, GUEST_OUTPUT_CAP);
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|state| &mut state.limiter);
@@ -178,6 +223,7 @@ impl PluginHost {
     fn finish<T>(
         &self,
         store: &mut Store<CallState>,
+        limits: CallLimits,
         result: wasmtime::Result<T>,
         output_size: impl Fn(&T) -> usize,
     ) -> Result<T, CallError> {
@@ -198,34 +244,35 @@ impl PluginHost {
                 }
             }
             Err(error) => {
-                let error = self.classify(&error, state, component);
+                let error = classify(&error, state, component, limits);
                 tracing::warn!(error = %error, kind = error.kind(), "pack call failed");
                 Err(error)
             }
         }
     }
+}
 
-    fn classify(&self, error: &wasmtime::Error, state: &CallState, component: String) -> CallError {
-        if state.limiter.memory_exceeded {
-            return CallError::MemoryLimit {
-                component,
-                limit_bytes: self.limits.memory_bytes,
-            };
-        }
-        if error.downcast_ref::<PoolConcurrencyLimitError>().is_some() {
-            return CallError::Busy;
-        }
-        match error.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => CallError::Timeout {
-                component,
-                limit_ms: u64::try_from(self.limits.call_timeout.as_millis()).unwrap_or(u64::MAX),
-            },
-            Some(Trap::StackOverflow) => CallError::StackOverflow { component },
-            _ => CallError::Trap {
-                component,
-                message: format!("{error:#}").lines().next().unwrap_or_default().to_owned(),
-            },
-        }
+/// Turns a wasmtime error into the typed failure it stands for.
+fn classify(error: &wasmtime::Error, state: &CallState, component: String, limits: CallLimits) -> CallError {
+    if state.limiter.memory_exceeded {
+        return CallError::MemoryLimit {
+            component,
+            limit_bytes: limits.memory_bytes,
+        };
+    }
+    if error.downcast_ref::<PoolConcurrencyLimitError>().is_some() {
+        return CallError::Busy;
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => CallError::Timeout {
+            component,
+            limit_ms: limits.call_timeout_ms,
+        },
+        Some(Trap::StackOverflow) => CallError::StackOverflow { component },
+        _ => CallError::Trap {
+            component,
+            message: format!("{error:#}").lines().next().unwrap_or_default().to_owned(),
+        },
     }
 }
 

@@ -5,12 +5,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::Serialize;
 use wasmtime::component::Component;
 
 use super::bindings::{connector, transformer};
+use super::cache::ComponentCache;
 use super::manifest::{ComponentSection, ManifestError, PackManifest, WIT_VERSION, wit_compatible};
 use super::runtime::Runtime;
 use super::state::CallState;
+use crate::config::PackLimits;
 
 /// Why a pack could not be loaded. The engine keeps running; the pack is
 /// reported as failed.
@@ -71,6 +74,16 @@ pub enum PackError {
         /// Each refused import with the reason, e.g. ``wasi:sockets/tcp@0.2.6` (packs have no network access)`.
         refused: String,
     },
+    /// A declared JSON Schema file is missing or not JSON.
+    #[error("schema `{path}` of component `{component}` is unusable: {message}")]
+    Schema {
+        /// Component name.
+        component: String,
+        /// The schema file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// A component imports something Weir does not provide.
     #[error("component `{component}` cannot be linked: {message}")]
     Link {
@@ -89,6 +102,10 @@ pub struct LoadedConnector {
     pub section: ComponentSection,
     /// The interfaces the component imports, e.g. `wasi:cli/stdout@0.2.6`.
     pub imports: Vec<String>,
+    /// Limits applied to each call.
+    pub limits: CallLimits,
+    /// The JSON Schema of its configuration, if declared.
+    pub config_schema: Option<serde_json::Value>,
     /// Pre-linked instance factory.
     pub pre: connector::ConnectorPre<CallState>,
 }
@@ -101,8 +118,49 @@ pub struct LoadedTransformer {
     pub section: ComponentSection,
     /// The interfaces the component imports.
     pub imports: Vec<String>,
+    /// Limits applied to each call.
+    pub limits: CallLimits,
+    /// The JSON Schema of its configuration, if declared.
+    pub config_schema: Option<serde_json::Value>,
     /// Pre-linked instance factory.
     pub pre: transformer::TransformerPre<CallState>,
+}
+
+/// The limits one call runs under: what the pack asked for, capped by the
+/// operator's `[packs]` settings (which are also the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CallLimits {
+    /// Linear memory, in bytes.
+    pub memory_bytes: usize,
+    /// Wall-clock budget, in milliseconds.
+    pub call_timeout_ms: u64,
+}
+
+impl CallLimits {
+    /// The effective limits for `manifest` under the operator's `caps`.
+    pub fn effective(manifest: &PackManifest, caps: &PackLimits) -> Self {
+        let asked = &manifest.pack.limits;
+        let cap_ms = u64::try_from(caps.call_timeout.as_millis()).unwrap_or(u64::MAX);
+        Self {
+            memory_bytes: asked
+                .memory_bytes
+                .map_or(caps.memory_bytes, |m| m.min(caps.memory_bytes)),
+            call_timeout_ms: asked.call_timeout.map_or(cap_ms, |t| {
+                u64::try_from(t.as_millis()).unwrap_or(u64::MAX).min(cap_ms)
+            }),
+        }
+    }
+}
+
+/// What loading needs: the engine, the compiled-component cache and the
+/// operator's caps.
+pub struct LoadContext<'a> {
+    /// Engine and linkers.
+    pub runtime: &'a Runtime,
+    /// Compiled components on disk.
+    pub cache: &'a ComponentCache,
+    /// The operator's limits.
+    pub caps: &'a PackLimits,
 }
 
 /// A pack whose every component compiled and linked.
@@ -118,7 +176,8 @@ pub struct LoadedPack {
 }
 
 /// Loads the pack in `dir`; all or nothing.
-pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError> {
+pub fn load_pack(context: &LoadContext<'_>, dir: &Path) -> Result<LoadedPack, PackError> {
+    let runtime = context.runtime;
     let manifest_path = dir.join("pack.toml");
     if !manifest_path.is_file() {
         return Err(PackError::MissingManifest(dir.to_owned()));
@@ -126,9 +185,11 @@ pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError>
     let text = read_to_string(&manifest_path)?;
     let manifest = PackManifest::parse(&text)?;
     let pack = manifest.pack.name.clone();
+    let limits = CallLimits::effective(&manifest, context.caps);
     let mut connectors = BTreeMap::new();
     for section in &manifest.connectors {
-        let component = compile(runtime, dir, section, Kind::Connector)?;
+        let component = compile(context, dir, section, Kind::Connector)?;
+        let config_schema = read_schema(dir, section)?;
         let imports = checked_imports(runtime, section, &component)?;
         let pre = runtime
             .connector_linker()
@@ -141,13 +202,16 @@ pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError>
                 label: format!("{pack}/{}", section.name).into(),
                 section: section.clone(),
                 imports,
+                limits,
+                config_schema,
                 pre,
             }),
         );
     }
     let mut transformers = BTreeMap::new();
     for section in &manifest.transformers {
-        let component = compile(runtime, dir, section, Kind::Transformer)?;
+        let component = compile(context, dir, section, Kind::Transformer)?;
+        let config_schema = read_schema(dir, section)?;
         let imports = checked_imports(runtime, section, &component)?;
         let pre = runtime
             .transformer_linker()
@@ -160,6 +224,8 @@ pub fn load_pack(runtime: &Runtime, dir: &Path) -> Result<LoadedPack, PackError>
                 label: format!("{pack}/{}", section.name).into(),
                 section: section.clone(),
                 imports,
+                limits,
+                config_schema,
                 pre,
             }),
         );
@@ -204,20 +270,24 @@ fn read_to_string(path: &Path) -> Result<String, PackError> {
 /// Compiles a component and checks that it exports its world's interface
 /// at a compatible version.
 fn compile(
-    runtime: &Runtime,
+    context: &LoadContext<'_>,
     dir: &Path,
     section: &ComponentSection,
     kind: Kind,
 ) -> Result<Component, PackError> {
+    let runtime = context.runtime;
     let path = dir.join(&section.component);
     let bytes = std::fs::read(&path).map_err(|e| PackError::Read {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let component = Component::new(runtime.engine(), &bytes).map_err(|e| PackError::Compile {
-        component: section.name.clone(),
-        message: format!("{e:#}"),
-    })?;
+    let (component, _) = context
+        .cache
+        .load_or_compile(runtime.engine(), &bytes)
+        .map_err(|e| PackError::Compile {
+            component: section.name.clone(),
+            message: format!("{e:#}"),
+        })?;
     let exports: Vec<String> = component
         .component_type()
         .exports(runtime.engine())
@@ -247,6 +317,25 @@ fn compile(
         });
     }
     Ok(component)
+}
+
+/// Reads and parses the component's declared configuration schema.
+fn read_schema(dir: &Path, section: &ComponentSection) -> Result<Option<serde_json::Value>, PackError> {
+    let Some(relative) = &section.config_schema else {
+        return Ok(None);
+    };
+    let path = dir.join(relative);
+    let schema_error = |message: String| PackError::Schema {
+        component: section.name.clone(),
+        path: relative.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| schema_error(e.to_string()))?;
+    let schema: serde_json::Value = serde_json::from_str(&text).map_err(|e| schema_error(e.to_string()))?;
+    if !schema.is_object() && !schema.is_boolean() {
+        return Err(schema_error("a JSON Schema is an object or a boolean".into()));
+    }
+    Ok(Some(schema))
 }
 
 /// Interface prefixes packs may import: the contract itself, and the WASI

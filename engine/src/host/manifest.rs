@@ -129,6 +129,10 @@ pub struct ComponentSection {
     /// Connectors: secrets a trigger must provide. Example: `secrets = ["webhook-secret"]`.
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// Connectors: secrets a trigger may provide to turn on a check (e.g. a
+    /// shared token). Example: `optional_secrets = ["channel-token"]`.
+    #[serde(default)]
+    pub optional_secrets: Vec<String>,
     /// Connectors: event types emitted. Example: `event_types = ["github.*"]`.
     #[serde(default)]
     pub event_types: Vec<String>,

@@ -68,11 +68,13 @@ fn engine_config(limits: &PackLimits) -> Config {
     let instances = limits.max_instances;
     let mut pool = PoolingAllocationConfig::default();
     // A Rust component instantiates a handful of core instances (its module
-    // plus canonical-ABI shims) and usually one memory.
+    // plus canonical-ABI shims) and one memory; a componentize-py component
+    // about forty core instances. Core-instance and table slots are cheap
+    // (address space, committed lazily), so leave room for both kinds.
     pool.total_component_instances(instances)
-        .total_core_instances(instances.saturating_mul(8))
+        .total_core_instances(instances.saturating_mul(64))
         .total_memories(instances.saturating_mul(2))
-        .total_tables(instances.saturating_mul(8))
+        .total_tables(instances.saturating_mul(64))
         .total_stacks(instances)
         .max_memory_size(limits.memory_bytes)
         // Resetting a slot's first bytes with memset instead of madvise

@@ -90,6 +90,14 @@ fn connector_failure(trigger: &Trigger, error: &CallError) -> ApiError {
             "all connector instances are busy; retry later",
             1,
         ),
+        CallError::Quarantined { .. } => ApiError::unavailable(
+            "connector_quarantined",
+            format!(
+                "connector `{}` is quarantined after repeated failures; retry later",
+                trigger.connector
+            ),
+            error.retry_after().map_or(60, |wait| wait.as_secs().max(1)),
+        ),
         CallError::NotFound { .. } => ApiError::unavailable(
             "connector_unavailable",
             format!("connector `{}` is not loaded; retry later", trigger.connector),

@@ -89,6 +89,10 @@ pub fn scaffold_pack(options: &ScaffoldOptions) -> Result<PathBuf, PackKitError>
     write(&dir.join("pack.toml"), &fill(manifest))?;
     write(&dir.join("src/lib.rs"), &fill(source))?;
     write(&dir.join(".gitignore"), "/target\n*.wasm\n")?;
+    write(
+        &dir.join(".cargo/config.toml"),
+        include_str!("templates/cargo-config.toml.tmpl"),
+    )?;
     for (file, text) in fixtures {
         write(&dir.join("fixtures").join(file), &text)?;
     }

@@ -5,6 +5,7 @@
 //! `127.0.0.1:0` with a temporary data directory.
 
 mod health;
+pub mod pack_watcher;
 mod state;
 
 use std::net::SocketAddr;
@@ -92,7 +93,11 @@ impl Server {
             .admin_token_hash()?
             .ok_or_else(|| StartError::Task("admin token hash missing after creation".into()))?;
 
-        let host = Arc::new(PluginHost::new(config.packs.clone())?);
+        let cache_dir = config
+            .packs
+            .compile_cache
+            .then(|| config.data_dir.join("cache/components"));
+        let host = Arc::new(PluginHost::new(config.packs.clone(), cache_dir)?);
         let plugins_dir = config.plugins_dir.clone();
         let loader = Arc::clone(&host);
         tokio::task::spawn_blocking(move || loader.load_dir(&plugins_dir))
@@ -135,6 +140,11 @@ impl Server {
         );
         let dispatcher = Dispatcher::new(store.clone(), deliverer, scheduled, config.delivery.concurrency);
         let dispatcher_task = tokio::spawn(dispatcher.run(shutdown.child_token()));
+        let watcher_task = tokio::spawn(pack_watcher::watch(
+            Arc::clone(&host),
+            config.plugins_dir.clone(),
+            shutdown.child_token(),
+        ));
 
         let state = AppState::new(AppInner {
             public_base_url: config.public_base_url(addr),
@@ -157,6 +167,7 @@ impl Server {
             stop.cancel();
             let _ = router_task.await;
             let _ = dispatcher_task.await;
+            let _ = watcher_task.await;
             let _ = tokio::task::spawn_blocking(move || committer_thread.join()).await;
             if let Err(error) = store.flush_all() {
                 tracing::error!(%error, "final flush failed");
