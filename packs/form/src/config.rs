@@ -44,7 +44,9 @@ impl FormConfig {
         for (name, value) in object {
             match name.as_str() {
                 "event_type" => parsed.event_type = string(name, value, is_event_type)?,
-                "idempotency_field" => parsed.idempotency_field = Some(string(name, value, |f| !f.is_empty())?),
+                "idempotency_field" => {
+                    parsed.idempotency_field = Some(string(name, value, |f| !f.is_empty())?)
+                }
                 "honeypot_field" => parsed.honeypot_field = Some(string(name, value, |f| !f.is_empty())?),
                 other => {
                     return Err(Rejection::Misconfigured(format!(
@@ -91,7 +93,10 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        assert_eq!(FormConfig::from_json(&json!({})).ok(), Some(FormConfig::default()));
+        assert_eq!(
+            FormConfig::from_json(&json!({})).ok(),
+            Some(FormConfig::default())
+        );
         let config = FormConfig::from_json(&json!({
             "event_type": "contact.requested", "idempotency_field": "submission_id", "honeypot_field": "website"
         }));

@@ -21,7 +21,9 @@ pub fn parse_form(body: &str) -> Result<Map<String, Value>, Rejection> {
         let name = decode(raw_name)?;
         count += 1;
         if count > MAX_FIELDS {
-            return Err(Rejection::Malformed(format!("form has more than {MAX_FIELDS} fields")));
+            return Err(Rejection::Malformed(format!(
+                "form has more than {MAX_FIELDS} fields"
+            )));
         }
         insert(&mut fields, name, Value::String(decode(raw_value)?));
     }
@@ -61,9 +63,8 @@ pub fn decode(text: &str) -> Result<String, Rejection> {
         }
         index += 1;
     }
-    String::from_utf8(out).map_err(|_| {
-        Rejection::Malformed("a form field is not UTF-8 once percent-decoded".to_owned())
-    })
+    String::from_utf8(out)
+        .map_err(|_| Rejection::Malformed("a form field is not UTF-8 once percent-decoded".to_owned()))
 }
 
 fn hex_byte(pair: &[u8]) -> Option<u8> {
@@ -143,8 +144,17 @@ mod tests {
             parse_form("b=%2%2af%2a").ok().map(Value::Object),
             Some(json!({"b": "%2*f*"}))
         );
-        for input in ["%FE%FF", "%FF%FE", "%C2", "%C2x", "_charset_=windows-1252&test=%C2x"] {
-            assert!(matches!(parse_form(input), Err(Rejection::Malformed(_))), "{input}");
+        for input in [
+            "%FE%FF",
+            "%FF%FE",
+            "%C2",
+            "%C2x",
+            "_charset_=windows-1252&test=%C2x",
+        ] {
+            assert!(
+                matches!(parse_form(input), Err(Rejection::Malformed(_))),
+                "{input}"
+            );
         }
     }
 

@@ -4,7 +4,8 @@ use super::*;
 use serde_json::json;
 use weir_sdk::{Header, Secret};
 
-const BODY: &str = "name=Ada+Lovelace&email=ada%40example.org&topic=engines&topic=poetry&message=Hello%2C+Weir%21";
+const BODY: &str =
+    "name=Ada+Lovelace&email=ada%40example.org&topic=engines&topic=poetry&message=Hello%2C+Weir%21";
 
 fn request(method: &str, query: &str, headers: &[(&str, &str)], body: &str) -> WebhookRequest {
     WebhookRequest {
@@ -18,7 +19,12 @@ fn request(method: &str, query: &str, headers: &[(&str, &str)], body: &str) -> W
 }
 
 fn post(body: &str) -> WebhookRequest {
-    request("POST", "", &[("Content-Type", "application/x-www-form-urlencoded")], body)
+    request(
+        "POST",
+        "",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body,
+    )
 }
 
 fn tokens(values: &[&str]) -> Secrets {
@@ -30,7 +36,10 @@ fn a_submission_becomes_one_event_of_its_fields() {
     let receipt = Form::receive(&post(BODY), &Secrets::default(), json!({})).expect("accepted");
     let event = &receipt.events[0];
     assert_eq!(event.event_type, "form.submitted");
-    assert_eq!(event.idempotency_key, host::digest_hex(HashAlgorithm::Sha256, BODY.as_bytes()));
+    assert_eq!(
+        event.idempotency_key,
+        host::digest_hex(HashAlgorithm::Sha256, BODY.as_bytes())
+    );
     let data: Value = serde_json::from_str(&event.data).expect("JSON");
     assert_eq!(
         data,
@@ -60,14 +69,26 @@ fn a_rotated_token_is_accepted_in_the_header_or_the_query() {
         request("POST", "token=new-token", &[content_type], BODY),
         request("POST", "a=1&token=old%2Dtoken", &[content_type], BODY),
     ] {
-        assert!(Form::receive(&request, &secrets, json!({})).is_ok(), "{:?}", request.query);
+        assert!(
+            Form::receive(&request, &secrets, json!({})).is_ok(),
+            "{:?}",
+            request.query
+        );
     }
     for request in [
         request("POST", "", &[content_type], BODY),
         request("POST", "token=stolen", &[content_type], BODY),
-        request("POST", "", &[content_type, ("X-Form-Token", "old-token-but-longer")], BODY),
+        request(
+            "POST",
+            "",
+            &[content_type, ("X-Form-Token", "old-token-but-longer")],
+            BODY,
+        ),
     ] {
-        assert!(matches!(Form::receive(&request, &secrets, json!({})), Err(Rejection::Unauthorized(_))));
+        assert!(matches!(
+            Form::receive(&request, &secrets, json!({})),
+            Err(Rejection::Unauthorized(_))
+        ));
     }
 }
 
@@ -85,17 +106,30 @@ fn a_filled_honeypot_is_ignored_and_an_empty_one_dropped() {
 #[test]
 fn other_methods_and_content_types_are_refused() {
     assert!(matches!(
-        Form::receive(&request("GET", "name=Ada", &[], ""), &Secrets::default(), json!({})),
+        Form::receive(
+            &request("GET", "name=Ada", &[], ""),
+            &Secrets::default(),
+            json!({})
+        ),
         Err(Rejection::MethodNotAllowed(_))
     ));
-    for content_type in ["application/json", "multipart/form-data; boundary=x", "text/plain"] {
+    for content_type in [
+        "application/json",
+        "multipart/form-data; boundary=x",
+        "text/plain",
+    ] {
         let request = request("POST", "", &[("Content-Type", content_type)], BODY);
         assert!(matches!(
             Form::receive(&request, &Secrets::default(), json!({})),
             Err(Rejection::Malformed(_))
         ));
     }
-    let charset = request("POST", "", &[("Content-Type", "Application/X-WWW-Form-Urlencoded; charset=UTF-8")], BODY);
+    let charset = request(
+        "POST",
+        "",
+        &[("Content-Type", "Application/X-WWW-Form-Urlencoded; charset=UTF-8")],
+        BODY,
+    );
     assert!(Form::receive(&charset, &Secrets::default(), json!({})).is_ok());
     assert!(matches!(
         Form::receive(&post(""), &Secrets::default(), json!({})),

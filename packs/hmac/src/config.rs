@@ -71,17 +71,18 @@ impl HmacConfig {
     /// Reads the configuration; unknown fields, missing required fields and
     /// bad values are `misconfigured` rejections naming the field.
     pub fn from_json(config: &Value) -> Result<Self, Rejection> {
-        let object = config
-            .as_object()
-            .ok_or_else(|| misconfigured("the hmac connector's configuration must be a JSON object".to_owned()))?;
+        let object = config.as_object().ok_or_else(|| {
+            misconfigured("the hmac connector's configuration must be a JSON object".to_owned())
+        })?;
         if let Some(unknown) = object.keys().find(|key| !FIELDS.contains(&key.as_str())) {
             return Err(misconfigured(format!(
                 "unknown configuration field `{unknown}`; the hmac connector takes `{}`",
                 FIELDS.join("`, `")
             )));
         }
-        let header = header_name(object, "header")?
-            .ok_or_else(|| misconfigured("configuration field `header` is required, e.g. \"X-Signature\"".to_owned()))?;
+        let header = header_name(object, "header")?.ok_or_else(|| {
+            misconfigured("configuration field `header` is required, e.g. \"X-Signature\"".to_owned())
+        })?;
         Ok(Self {
             header,
             algorithm: algorithm(object)?,
@@ -156,7 +157,10 @@ fn text(
 /// An optional header-name field, returned lowercase.
 fn header_name(object: &Map<String, Value>, field: &str) -> Result<Option<String>, Rejection> {
     let valid = |name: &str| {
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
     Ok(text(object, field, valid)?.map(|name| name.to_ascii_lowercase()))
 }
@@ -195,13 +199,17 @@ mod tests {
         .expect("valid");
         assert_eq!(config.header, "x-hub-signature-256");
         assert_eq!(config.prefix, "sha256=");
-        assert_eq!(config.type_source, TypeSource::Header("x-github-event".to_owned()));
+        assert_eq!(
+            config.type_source,
+            TypeSource::Header("x-github-event".to_owned())
+        );
         assert_eq!(config.idempotency_header.as_deref(), Some("x-github-delivery"));
     }
 
     #[test]
     fn defaults_are_sha256_hex_without_prefix() {
-        let config = HmacConfig::from_json(&json!({"header": "X-Signature", "event_type": "acme.event"})).expect("valid");
+        let config = HmacConfig::from_json(&json!({"header": "X-Signature", "event_type": "acme.event"}))
+            .expect("valid");
         assert!(matches!(config.algorithm, HashAlgorithm::Sha256));
         assert_eq!(config.encoding, Encoding::Hex);
         assert_eq!(config.prefix, "");

@@ -61,9 +61,8 @@ weir_sdk::export_connector!(Hmac);
 pub fn verify(request: &WebhookRequest, config: &HmacConfig, secrets: &[&str]) -> Result<(), Rejection> {
     let name = &config.header;
     let value = request.require_signature_header(name)?.trim();
-    let encoded = strip_prefix_ignoring_case(value, &config.prefix).ok_or_else(|| {
-        Rejection::Unauthorized(format!("`{name}` must start with `{}`", config.prefix))
-    })?;
+    let encoded = strip_prefix_ignoring_case(value, &config.prefix)
+        .ok_or_else(|| Rejection::Unauthorized(format!("`{name}` must start with `{}`", config.prefix)))?;
     let mac = match config.encoding {
         Encoding::Hex => hex_decode(encoded),
         Encoding::Base64 => base64_decode(encoded),
@@ -111,14 +110,18 @@ pub fn event(request: &WebhookRequest, config: &HmacConfig) -> Result<NewEvent, 
             let value: Value = serde_json::from_str(body)
                 .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
             let text = value.get(field).and_then(Value::as_str).ok_or_else(|| {
-                Rejection::Malformed(format!("body has no top-level string field `{field}` for the event type"))
+                Rejection::Malformed(format!(
+                    "body has no top-level string field `{field}` for the event type"
+                ))
             })?;
             normalize_type(text, &format!("field `{field}`"))?
         }
     };
     let event_type = format!("{}{kind}", config.type_prefix);
     if event_type.len() > MAX_TYPE_LEN {
-        return Err(Rejection::Malformed(format!("event type is longer than {MAX_TYPE_LEN} bytes")));
+        return Err(Rejection::Malformed(format!(
+            "event type is longer than {MAX_TYPE_LEN} bytes"
+        )));
     }
     Ok(NewEvent::new(event_type, idempotency_key(request, config)?, body))
 }

@@ -54,11 +54,19 @@ fn githubs_documented_vector_verifies_in_the_hub_signature_style() {
 
 #[test]
 fn a_rotation_accepts_the_old_and_the_new_secret() {
-    let config = HmacConfig::from_json(&json!({"header": "X-Signature", "event_type": "acme.event"})).expect("valid");
+    let config =
+        HmacConfig::from_json(&json!({"header": "X-Signature", "event_type": "acme.event"})).expect("valid");
     for secret in ["old", "new"] {
         let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, secret, BODY));
         let request = request(&[("X-Signature", &signature)], BODY);
-        assert!(Hmac::receive(&request, &secrets(&["new", "old"]), json!({"header": "X-Signature", "event_type": "acme.event"})).is_ok());
+        assert!(
+            Hmac::receive(
+                &request,
+                &secrets(&["new", "old"]),
+                json!({"header": "X-Signature", "event_type": "acme.event"})
+            )
+            .is_ok()
+        );
         assert!(verify(&request, &config, &["other"]).is_err());
     }
 }
@@ -69,7 +77,10 @@ fn sha1_and_sha512_in_base64_verify() {
         let config = json!({"header": "X-Webhook-Signature", "algorithm": name, "encoding": "base64", "event_type": "acme.event"});
         let signature = weir_sdk::encoding::base64_encode(&mac(algorithm, "s", BODY));
         let request = request(&[("X-Webhook-Signature", &signature)], BODY);
-        assert!(Hmac::receive(&request, &secrets(&["s"]), config.clone()).is_ok(), "{name}");
+        assert!(
+            Hmac::receive(&request, &secrets(&["s"]), config.clone()).is_ok(),
+            "{name}"
+        );
         let short = request_with_other_length(&signature);
         assert!(matches!(
             Hmac::receive(&short, &secrets(&["s"]), config),
@@ -81,24 +92,44 @@ fn sha1_and_sha512_in_base64_verify() {
 fn request_with_other_length(signature: &str) -> WebhookRequest {
     let mut bytes = weir_sdk::encoding::base64_decode(signature).unwrap_or_default();
     bytes.pop();
-    request(&[("X-Webhook-Signature", &weir_sdk::encoding::base64_encode(&bytes))], BODY)
+    request(
+        &[("X-Webhook-Signature", &weir_sdk::encoding::base64_encode(&bytes))],
+        BODY,
+    )
 }
 
 #[test]
 fn event_types_come_from_a_field_a_header_or_the_configuration() {
     let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, "s", BODY));
-    let request = request(&[("X-Signature", &signature), ("X-Event", "Ping"), ("X-Request-Id", "req-1")], BODY);
+    let request = request(
+        &[
+            ("X-Signature", &signature),
+            ("X-Event", "Ping"),
+            ("X-Request-Id", "req-1"),
+        ],
+        BODY,
+    );
     let cases = [
-        (json!({"header": "X-Signature", "event_type_field": "type", "type_prefix": "shop."}), "shop.order.created"),
-        (json!({"header": "X-Signature", "event_type_header": "X-Event"}), "ping"),
-        (json!({"header": "X-Signature", "event_type": "acme.order"}), "acme.order"),
+        (
+            json!({"header": "X-Signature", "event_type_field": "type", "type_prefix": "shop."}),
+            "shop.order.created",
+        ),
+        (
+            json!({"header": "X-Signature", "event_type_header": "X-Event"}),
+            "ping",
+        ),
+        (
+            json!({"header": "X-Signature", "event_type": "acme.order"}),
+            "acme.order",
+        ),
     ];
     for (config, expected) in cases {
         let receipt = Hmac::receive(&request, &secrets(&["s"]), config).expect("accepted");
         assert_eq!(receipt.events[0].event_type, expected);
         assert_eq!(receipt.events[0].data, BODY);
     }
-    let keyed = json!({"header": "X-Signature", "event_type": "acme.order", "idempotency_header": "X-Request-Id"});
+    let keyed =
+        json!({"header": "X-Signature", "event_type": "acme.order", "idempotency_header": "X-Request-Id"});
     let receipt = Hmac::receive(&request, &secrets(&["s"]), keyed).expect("accepted");
     assert_eq!(receipt.events[0].idempotency_key, "req-1");
 }
@@ -107,9 +138,16 @@ fn event_types_come_from_a_field_a_header_or_the_configuration() {
 fn without_an_idempotency_header_the_key_is_the_body_sha256() {
     let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, "s", BODY));
     let request = request(&[("X-Signature", &signature)], BODY);
-    let receipt =
-        Hmac::receive(&request, &secrets(&["s"]), json!({"header": "X-Signature", "event_type": "a.b"})).expect("accepted");
-    assert_eq!(receipt.events[0].idempotency_key, host::digest_hex(HashAlgorithm::Sha256, BODY.as_bytes()));
+    let receipt = Hmac::receive(
+        &request,
+        &secrets(&["s"]),
+        json!({"header": "X-Signature", "event_type": "a.b"}),
+    )
+    .expect("accepted");
+    assert_eq!(
+        receipt.events[0].idempotency_key,
+        host::digest_hex(HashAlgorithm::Sha256, BODY.as_bytes())
+    );
 }
 
 #[test]
@@ -124,7 +162,10 @@ fn requests_the_configuration_cannot_use_are_malformed() {
         json!({"header": "X-Signature", "event_type": "a.b", "idempotency_header": "X-Request-Id"}),
     ] {
         assert!(
-            matches!(Hmac::receive(&request, &secrets(&["s"]), config.clone()), Err(Rejection::Malformed(_))),
+            matches!(
+                Hmac::receive(&request, &secrets(&["s"]), config.clone()),
+                Err(Rejection::Malformed(_))
+            ),
             "{config}"
         );
     }

@@ -55,7 +55,9 @@ pub fn verify(request: &WebhookRequest, secrets: &[&str]) -> Result<(), Rejectio
     let header = request.require_signature_header(HMAC_HEADER)?;
     let mac = base64_decode(header)
         .filter(|mac| mac.len() == 32)
-        .ok_or_else(|| Rejection::Unauthorized("`X-Shopify-Hmac-Sha256` is not a base64 HMAC-SHA256".to_owned()))?;
+        .ok_or_else(|| {
+            Rejection::Unauthorized("`X-Shopify-Hmac-Sha256` is not a base64 HMAC-SHA256".to_owned())
+        })?;
     if secrets
         .iter()
         .any(|secret| host::verify_hmac(HashAlgorithm::Sha256, secret.as_bytes(), &request.body, &mac))
@@ -106,11 +108,17 @@ fn event_type(topic: &str) -> Result<String, Rejection> {
             topic.chars().take(64).collect::<String>()
         )));
     }
-    Ok(format!("shopify.{}", topic.to_ascii_lowercase().replace('/', ".")))
+    Ok(format!(
+        "shopify.{}",
+        topic.to_ascii_lowercase().replace('/', ".")
+    ))
 }
 
 fn non_empty_header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a str> {
-    request.header(name).map(str::trim).filter(|value| !value.is_empty())
+    request
+        .header(name)
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
 }
 
 /// The Shopify connector takes no configuration: anything but `{}` is
@@ -169,7 +177,8 @@ mod tests {
 
     #[test]
     fn shopifys_test_vector_becomes_one_event() {
-        let receipt = Shopify::receive(&request(HMAC, BODY), &secrets(&[SECRET]), json!({})).expect("accepted");
+        let receipt =
+            Shopify::receive(&request(HMAC, BODY), &secrets(&[SECRET]), json!({})).expect("accepted");
         let event = &receipt.events[0];
         assert_eq!(event.event_type, "shopify.products.create");
         assert_eq!(event.idempotency_key, "123456789");
@@ -186,7 +195,14 @@ mod tests {
             b"new_secret",
             BODY.as_bytes(),
         ));
-        assert!(Shopify::receive(&request(&new_hmac, BODY), &secrets(&["new_secret", SECRET]), json!({})).is_ok());
+        assert!(
+            Shopify::receive(
+                &request(&new_hmac, BODY),
+                &secrets(&["new_secret", SECRET]),
+                json!({})
+            )
+            .is_ok()
+        );
         assert!(matches!(
             Shopify::receive(&request(HMAC, BODY), &secrets(&["new_secret"]), json!({})),
             Err(Rejection::Unauthorized(_))
@@ -195,7 +211,11 @@ mod tests {
 
     #[test]
     fn tampered_unreadable_and_missing_signatures_are_refused() {
-        for hmac in [HMAC.replace('B', "C"), "not base64!".to_owned(), "aGk=".to_owned()] {
+        for hmac in [
+            HMAC.replace('B', "C"),
+            "not base64!".to_owned(),
+            "aGk=".to_owned(),
+        ] {
             assert!(matches!(
                 Shopify::receive(&request(&hmac, BODY), &secrets(&[SECRET]), json!({})),
                 Err(Rejection::Unauthorized(_))
@@ -211,7 +231,10 @@ mod tests {
 
     #[test]
     fn topics_become_dotted_types() {
-        assert_eq!(event_type("orders/create").ok().as_deref(), Some("shopify.orders.create"));
+        assert_eq!(
+            event_type("orders/create").ok().as_deref(),
+            Some("shopify.orders.create")
+        );
         assert_eq!(
             event_type("customers/data_request").ok().as_deref(),
             Some("shopify.customers.data_request")

@@ -103,7 +103,10 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        assert_eq!(StandardConfig::from_json(&json!({})).ok(), Some(StandardConfig::default()));
+        assert_eq!(
+            StandardConfig::from_json(&json!({})).ok(),
+            Some(StandardConfig::default())
+        );
         let config = StandardConfig::from_json(
             &json!({"tolerance_secs": 60, "type_prefix": "acme.", "default_type": "message"}),
         );

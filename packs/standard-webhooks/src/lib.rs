@@ -81,7 +81,11 @@ struct Head {
 }
 
 /// Turns a verified body into the event keyed by `id`.
-pub fn event_from_body(request: &WebhookRequest, id: &str, config: &StandardConfig) -> Result<NewEvent, Rejection> {
+pub fn event_from_body(
+    request: &WebhookRequest,
+    id: &str,
+    config: &StandardConfig,
+) -> Result<NewEvent, Rejection> {
     let body = request.body_str()?;
     let head: Head = serde_json::from_str(body)
         .map_err(|error| Rejection::Malformed(format!("body is not a JSON object: {error}")))?;
@@ -98,7 +102,12 @@ pub fn event_from_body(request: &WebhookRequest, id: &str, config: &StandardConf
         })?;
     let event_type = event_type(&config.type_prefix, kind)?;
     let mut event = NewEvent::new(event_type, id, body);
-    if let Some(time) = head.timestamp.as_ref().and_then(Value::as_str).filter(|t| !t.is_empty()) {
+    if let Some(time) = head
+        .timestamp
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
         event = event.with_time(time);
     }
     Ok(event)
@@ -137,7 +146,11 @@ mod tests {
 
     fn signed(secret: &str, id: &str, timestamp: u64, body: &str) -> WebhookRequest {
         let key = decode_secret(secret).unwrap_or_default();
-        let mac = host::hmac(HashAlgorithm::Sha256, &key, format!("{id}.{timestamp}.{body}").as_bytes());
+        let mac = host::hmac(
+            HashAlgorithm::Sha256,
+            &key,
+            format!("{id}.{timestamp}.{body}").as_bytes(),
+        );
         let signature = format!("v1,{}", weir_sdk::encoding::base64_encode(&mac));
         WebhookRequest {
             method: "POST".into(),
@@ -164,8 +177,9 @@ mod tests {
     #[test]
     fn a_signed_message_becomes_one_event() {
         let request = signed(SECRET, "msg_1", now(), BODY);
-        let receipt = StandardWebhooks::receive(&request, &secrets(&[SECRET]), json!({"type_prefix": "acme."}))
-            .expect("accepted");
+        let receipt =
+            StandardWebhooks::receive(&request, &secrets(&[SECRET]), json!({"type_prefix": "acme."}))
+                .expect("accepted");
         let event = &receipt.events[0];
         assert_eq!(event.event_type, "acme.invoice.paid");
         assert_eq!(event.idempotency_key, "msg_1");
@@ -205,13 +219,19 @@ mod tests {
                 StandardWebhooks::receive(request, &secrets(&[SECRET]), json!({})),
                 Err(Rejection::Stale(_))
             ));
-            assert!(StandardWebhooks::receive(request, &secrets(&[SECRET]), json!({"tolerance_secs": 400})).is_ok());
+            assert!(
+                StandardWebhooks::receive(request, &secrets(&[SECRET]), json!({"tolerance_secs": 400}))
+                    .is_ok()
+            );
         }
     }
 
     #[test]
     fn types_are_lowercased_and_checked() {
-        assert_eq!(event_type("", "User.Created").ok().as_deref(), Some("user.created"));
+        assert_eq!(
+            event_type("", "User.Created").ok().as_deref(),
+            Some("user.created")
+        );
         assert!(event_type("", "user created").is_err());
         assert!(event_type("acme.", "").is_err());
     }

@@ -19,11 +19,13 @@ const MAX_TIMESTAMP_DIGITS: usize = 12;
 /// Decodes a secret (`whsec_<base64>` or bare base64) into the HMAC key.
 pub fn decode_secret(secret: &str) -> Result<Vec<u8>, Rejection> {
     let encoded = secret.trim().strip_prefix(SECRET_PREFIX).unwrap_or(secret.trim());
-    base64_decode(encoded).filter(|key| !key.is_empty()).ok_or_else(|| {
-        Rejection::Misconfigured(
-            "a `webhook-secret` value is not base64 (with or without the `whsec_` prefix)".to_owned(),
-        )
-    })
+    base64_decode(encoded)
+        .filter(|key| !key.is_empty())
+        .ok_or_else(|| {
+            Rejection::Misconfigured(
+                "a `webhook-secret` value is not base64 (with or without the `whsec_` prefix)".to_owned(),
+            )
+        })
 }
 
 /// Every `v1` signature in a `webhook-signature` header, decoded;
@@ -70,7 +72,10 @@ pub fn verify(
     signed.extend_from_slice(body);
     for key in keys {
         let expected = host::hmac(HashAlgorithm::Sha256, key, &signed);
-        if signatures.iter().any(|mac| host::constant_time_equals(&expected, mac)) {
+        if signatures
+            .iter()
+            .any(|mac| host::constant_time_equals(&expected, mac))
+        {
             return Ok(());
         }
     }
@@ -123,7 +128,16 @@ mod tests {
     fn the_spec_vector_verifies_with_and_without_the_prefix() {
         let signatures = v1_signatures(SIGNATURE).expect("parses");
         assert!(verify(ID, TIMESTAMP, BODY, &signatures, &[key(SECRET)]).is_ok());
-        assert!(verify(ID, TIMESTAMP, BODY, &signatures, &[key("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]).is_ok());
+        assert!(
+            verify(
+                ID,
+                TIMESTAMP,
+                BODY,
+                &signatures,
+                &[key("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
+            )
+            .is_ok()
+        );
         assert!(verify(ID, TIMESTAMP + 1, BODY, &signatures, &[key(SECRET)]).is_err());
         assert!(verify("msg_other", TIMESTAMP, BODY, &signatures, &[key(SECRET)]).is_err());
     }
@@ -148,14 +162,28 @@ mod tests {
 
     #[test]
     fn unreadable_headers_and_secrets_are_refused() {
-        for header in ["", "v1,", "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", "v1,!!!"] {
-            assert!(matches!(v1_signatures(header), Err(Rejection::Unauthorized(_))), "{header}");
+        for header in [
+            "",
+            "v1,",
+            "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+            "v1,!!!",
+        ] {
+            assert!(
+                matches!(v1_signatures(header), Err(Rejection::Unauthorized(_))),
+                "{header}"
+            );
         }
         // The spec tests' partial signature decodes but never matches.
         let partial = v1_signatures("v1,g0hM9SsE").expect("decodes");
         assert!(verify(ID, TIMESTAMP, BODY, &partial, &[key(SECRET)]).is_err());
-        assert!(matches!(decode_secret("whsec_!!!"), Err(Rejection::Misconfigured(_))));
-        assert!(matches!(decode_secret("whsec_"), Err(Rejection::Misconfigured(_))));
+        assert!(matches!(
+            decode_secret("whsec_!!!"),
+            Err(Rejection::Misconfigured(_))
+        ));
+        assert!(matches!(
+            decode_secret("whsec_"),
+            Err(Rejection::Misconfigured(_))
+        ));
         assert!(parse_timestamp("hello").is_err());
         assert!(parse_timestamp("-1").is_err());
         assert_eq!(parse_timestamp("1614265330").ok(), Some(TIMESTAMP));
@@ -166,7 +194,13 @@ mod tests {
         let received_ms = u64::try_from(TIMESTAMP).unwrap_or_default() * 1000;
         assert!(check_tolerance(TIMESTAMP - 300, received_ms, 300).is_ok());
         assert!(check_tolerance(TIMESTAMP + 300, received_ms, 300).is_ok());
-        assert!(matches!(check_tolerance(TIMESTAMP - 301, received_ms, 300), Err(Rejection::Stale(_))));
-        assert!(matches!(check_tolerance(TIMESTAMP + 301, received_ms, 300), Err(Rejection::Stale(_))));
+        assert!(matches!(
+            check_tolerance(TIMESTAMP - 301, received_ms, 300),
+            Err(Rejection::Stale(_))
+        ));
+        assert!(matches!(
+            check_tolerance(TIMESTAMP + 301, received_ms, 300),
+            Err(Rejection::Stale(_))
+        ));
     }
 }

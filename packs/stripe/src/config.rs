@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        assert_eq!(StripeConfig::from_json(&json!({})).ok(), Some(StripeConfig::default()));
+        assert_eq!(
+            StripeConfig::from_json(&json!({})).ok(),
+            Some(StripeConfig::default())
+        );
         assert_eq!(
             StripeConfig::from_json(&json!({"tolerance_secs": 600}))
                 .ok()
@@ -93,6 +96,9 @@ mod tests {
             StripeConfig::from_json(&json!({"tolerance": 5})),
             Err(Rejection::Misconfigured(reason)) if reason.contains("`tolerance`")
         ));
-        assert!(matches!(StripeConfig::from_json(&json!([])), Err(Rejection::Misconfigured(_))));
+        assert!(matches!(
+            StripeConfig::from_json(&json!([])),
+            Err(Rejection::Misconfigured(_))
+        ));
     }
 }

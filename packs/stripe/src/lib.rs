@@ -94,7 +94,11 @@ pub fn event_from_body(request: &WebhookRequest) -> Result<NewEvent, Rejection> 
         .as_ref()
         .and_then(Value::as_str)
         .filter(|id| !id.is_empty() && id.len() <= MAX_ID_LEN)
-        .ok_or_else(|| Rejection::Malformed(format!("body has no event `id` string of 1 to {MAX_ID_LEN} bytes")))?;
+        .ok_or_else(|| {
+            Rejection::Malformed(format!(
+                "body has no event `id` string of 1 to {MAX_ID_LEN} bytes"
+            ))
+        })?;
     let kind = head
         .kind
         .as_ref()
@@ -166,7 +170,10 @@ mod tests {
         WebhookRequest {
             method: method.into(),
             query: String::new(),
-            headers: header.map(|h| Header::new("Stripe-Signature", h)).into_iter().collect(),
+            headers: header
+                .map(|h| Header::new("Stripe-Signature", h))
+                .into_iter()
+                .collect(),
             body: body.as_bytes().to_vec(),
             client_address: None,
             received_at_ms: RECEIVED_AT_MS,
@@ -179,12 +186,17 @@ mod tests {
 
     fn signed(secret: &str) -> WebhookRequest {
         let t = RECEIVED_AT_MS / 1000 - 10;
-        request("POST", Some(format!("t={t},v1={}", signature(secret, t, BODY))), BODY)
+        request(
+            "POST",
+            Some(format!("t={t},v1={}", signature(secret, t, BODY))),
+            BODY,
+        )
     }
 
     #[test]
     fn a_signed_event_becomes_one_event() {
-        let receipt = Stripe::receive(&signed("whsec_a"), &secrets(&["whsec_a"]), json!({})).expect("accepted");
+        let receipt =
+            Stripe::receive(&signed("whsec_a"), &secrets(&["whsec_a"]), json!({})).expect("accepted");
         let event = &receipt.events[0];
         assert_eq!(event.event_type, "stripe.invoice.paid");
         assert_eq!(event.idempotency_key, "evt_1");
@@ -207,7 +219,11 @@ mod tests {
     #[test]
     fn tolerance_is_configurable() {
         let t = RECEIVED_AT_MS / 1000 - 400;
-        let old = request("POST", Some(format!("t={t},v1={}", signature("s", t, BODY))), BODY);
+        let old = request(
+            "POST",
+            Some(format!("t={t},v1={}", signature("s", t, BODY))),
+            BODY,
+        );
         assert!(matches!(
             Stripe::receive(&old, &secrets(&["s"]), json!({})),
             Err(Rejection::Stale(_))
@@ -233,11 +249,23 @@ mod tests {
 
     #[test]
     fn bodies_without_id_or_type_are_malformed() {
-        for body in [r#"{"type":"invoice.paid"}"#, r#"{"id":"evt_1"}"#, r#"{"id":"evt_1","type":"Invoice Paid"}"#, "[]"] {
+        for body in [
+            r#"{"type":"invoice.paid"}"#,
+            r#"{"id":"evt_1"}"#,
+            r#"{"id":"evt_1","type":"Invoice Paid"}"#,
+            "[]",
+        ] {
             let t = RECEIVED_AT_MS / 1000;
-            let request = request("POST", Some(format!("t={t},v1={}", signature("s", t, body))), body);
+            let request = request(
+                "POST",
+                Some(format!("t={t},v1={}", signature("s", t, body))),
+                body,
+            );
             assert!(
-                matches!(Stripe::receive(&request, &secrets(&["s"]), json!({})), Err(Rejection::Malformed(_))),
+                matches!(
+                    Stripe::receive(&request, &secrets(&["s"]), json!({})),
+                    Err(Rejection::Malformed(_))
+                ),
                 "{body}"
             );
         }

@@ -41,8 +41,7 @@ impl SignatureHeader {
                 _ => {}
             }
         }
-        let timestamp =
-            timestamp.ok_or_else(|| unauthorized("`Stripe-Signature` has no `t=` timestamp"))?;
+        let timestamp = timestamp.ok_or_else(|| unauthorized("`Stripe-Signature` has no `t=` timestamp"))?;
         if v1.is_empty() {
             return Err(unauthorized(
                 "`Stripe-Signature` has no readable `v1=` signature (only `v1` is accepted; `v0` is ignored)",
@@ -94,7 +93,9 @@ pub fn check_tolerance(timestamp: i64, received_at_ms: u64, tolerance_secs: u64)
 
 fn parse_timestamp(value: &str) -> Result<i64, Rejection> {
     if value.is_empty() || value.len() > MAX_TIMESTAMP_DIGITS || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(unauthorized("`Stripe-Signature` `t=` is not a Unix timestamp in seconds"));
+        return Err(unauthorized(
+            "`Stripe-Signature` `t=` is not a Unix timestamp in seconds",
+        ));
     }
     value
         .parse()

@@ -31,7 +31,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let shifted_month = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -43,10 +47,22 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(rfc3339_from_unix(0).as_deref(), Some("1970-01-01T00:00:00Z"));
-        assert_eq!(rfc3339_from_unix(1_533_204_620).as_deref(), Some("2018-08-02T10:10:20Z"));
-        assert_eq!(rfc3339_from_unix(1_795_428_000).as_deref(), Some("2026-11-23T10:00:00Z"));
-        assert_eq!(rfc3339_from_unix(951_825_600).as_deref(), Some("2000-02-29T12:00:00Z"));
-        assert_eq!(rfc3339_from_unix(MAX_SECONDS).as_deref(), Some("9999-12-31T23:59:59Z"));
+        assert_eq!(
+            rfc3339_from_unix(1_533_204_620).as_deref(),
+            Some("2018-08-02T10:10:20Z")
+        );
+        assert_eq!(
+            rfc3339_from_unix(1_795_428_000).as_deref(),
+            Some("2026-11-23T10:00:00Z")
+        );
+        assert_eq!(
+            rfc3339_from_unix(951_825_600).as_deref(),
+            Some("2000-02-29T12:00:00Z")
+        );
+        assert_eq!(
+            rfc3339_from_unix(MAX_SECONDS).as_deref(),
+            Some("9999-12-31T23:59:59Z")
+        );
     }
 
     #[test]
