@@ -160,14 +160,11 @@ pub fn text_body(subject: &str, fields: &Fields, footer: &str) -> String {
     for (name, value) in &fields.0 {
         let label = format!("{name}:");
         let mut lines = value.lines();
-        text.push_str(
-            &format!("{label:<width$} {}", lines.next().unwrap_or_default())
-                .trim_end()
-                .to_owned(),
-        );
+        let first = format!("{label:<width$} {}", lines.next().unwrap_or_default());
+        text.push_str(first.trim_end());
         text.push('\n');
         for line in lines {
-            text.push_str(&format!("{:width$} {line}", "").trim_end().to_owned());
+            text.push_str(format!("{:width$} {line}", "").trim_end());
             text.push('\n');
         }
     }
