@@ -1,17 +1,40 @@
 //! Slack incoming-webhook transformer.
 //!
-//! Turns a `github.push` event into `{"text": "<pusher> pushed N commits to
-//! <ref> on <repo>\n• <sha7> <message>…"}`, with Slack's `&`, `<`, `>`
-//! escaped in everything taken from the event. Optional rule configuration:
-//! `username`, `icon_emoji` and `channel` are copied into the message.
+//! Turns events into Slack incoming-webhook messages (`{"text": …}`):
+//!
+//! - `github.push` → `<pusher> pushed N commits to <ref> on <repo>\n• <sha7>
+//!   <message>…` (unchanged since the first version).
+//! - `github.pull_request` `opened`, `closed` (merged or not), `reopened`,
+//!   `ready_for_review` and `github.issues` `opened`, `closed`, `reopened` →
+//!   `<actor> merged pull request <url|#2 Title> on <repo>`; other documented
+//!   actions (`synchronize`, `labeled`, …) are `skip`, undocumented ones
+//!   `unsupported-event`.
+//! - `stripe.charge.succeeded`, `stripe.payment_intent.succeeded`,
+//!   `stripe.invoice.paid`, `stripe.charge.failed`,
+//!   `stripe.payment_intent.payment_failed` → `Payment succeeded: €12.50 EUR
+//!   from <customer> (<dashboard url|ch_…>)`, amounts formatted from minor
+//!   units (zero-decimal currencies such as JPY included).
+//!
+//! Slack's `&`, `<`, `>` are escaped in everything taken from the event.
+//! Optional rule configuration: `username`, `icon_emoji` and `channel` are
+//! copied into the message; `"blocks": true` also emits a Block Kit `blocks`
+//! array holding one `section` with the same text. Other event types are
+//! `unsupported-event`.
 
-use serde::Deserialize;
+mod messages;
+
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 use weir_sdk::{Event, Outgoing, TransformError, Transformer};
+
+pub use messages::{issue_text, payment_text, pull_request_text};
 
 /// At most this many commits are listed; the rest are summarised, because
 /// Slack truncates long messages and a 200-commit push is unreadable anyway.
 pub const MAX_LISTED_COMMITS: usize = 10;
+
+/// Slack refuses a `section` whose text is longer than this many characters.
+pub const MAX_SECTION_TEXT: usize = 3000;
 
 /// The Slack transformer.
 pub struct Slack;
@@ -26,21 +49,30 @@ pub struct SlackConfig {
     pub icon_emoji: Option<String>,
     /// Posts to another channel where the webhook allows it, e.g. `"#deploys"`.
     pub channel: Option<String>,
+    /// Also emit a Block Kit `blocks` array (one `section` with the text).
+    #[serde(default, deserialize_with = "blocks_flag")]
+    pub blocks: bool,
+}
+
+/// `blocks` must be a boolean; the message names the field.
+fn blocks_flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Bool(flag) => Ok(flag),
+        other => Err(serde::de::Error::custom(format!(
+            "`blocks` must be true or false, not {other}"
+        ))),
+    }
 }
 
 impl Transformer for Slack {
     type Config = SlackConfig;
 
     fn transform(event: &Event, config: SlackConfig) -> Result<Outgoing, TransformError> {
-        let text = match event.event_type.as_str() {
-            "github.push" => push_text(&event.data_as::<Push>()?),
-            other => {
-                return Err(TransformError::UnsupportedEvent(format!(
-                    "the slack transformer has no message for `{other}`"
-                )));
-            }
-        };
+        let text = message_text(event)?;
         let mut message = Map::new();
+        if config.blocks {
+            message.insert("blocks".to_owned(), section_blocks(&text));
+        }
         message.insert("text".to_owned(), Value::String(text));
         for (key, value) in [
             ("username", config.username),
@@ -56,6 +88,34 @@ impl Transformer for Slack {
 }
 
 weir_sdk::export_transformer!(Slack);
+
+/// The message text for `event`, already escaped for Slack.
+pub fn message_text(event: &Event) -> Result<String, TransformError> {
+    match event.event_type.as_str() {
+        "github.push" => Ok(push_text(&event.data_as::<Push>()?)),
+        "github.pull_request" => pull_request_text(&event.data_as()?),
+        "github.issues" => issue_text(&event.data_as()?),
+        kind if weir_pack_chat_events::stripe::PAYMENT_EVENT_TYPES.contains(&kind) => Ok(payment_text(
+            &weir_pack_chat_events::stripe::payment(kind, &event.data)?,
+        )),
+        other => Err(TransformError::UnsupportedEvent(format!(
+            "the slack transformer has no message for `{other}`"
+        ))),
+    }
+}
+
+/// A Block Kit `blocks` array with one `mrkdwn` section holding `text`
+/// (cut to Slack's 3000-character limit; the full text stays in `text`).
+pub fn section_blocks(text: &str) -> Value {
+    let text = if text.chars().count() > MAX_SECTION_TEXT {
+        let mut cut: String = text.chars().take(MAX_SECTION_TEXT - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        text.to_owned()
+    };
+    json!([{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+}
 
 /// The parts of a GitHub push payload the message uses.
 #[derive(Debug, Deserialize)]
@@ -123,6 +183,15 @@ pub fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// A Slack link `<url|text>`, escaped; plain escaped `text` when `url` is
+/// not an `http(s)` URL (Slack would otherwise link to anything).
+pub fn link(url: &str, text: &str) -> String {
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+        return escape(text);
+    }
+    format!("<{}|{}>", escape(url).replace('|', "%7C"), escape(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +252,40 @@ mod tests {
         let body: Value = serde_json::from_slice(&out.body).expect("json");
         assert_eq!(body["username"], "Weir");
         assert!(serde_json::from_value::<SlackConfig>(json!({"colour": "red"})).is_err());
+    }
+
+    #[test]
+    fn blocks_repeat_the_text_in_a_section() {
+        let config: SlackConfig = serde_json::from_value(json!({"blocks": true})).expect("config");
+        let out = Slack::transform(&event("github.push", push(1)), config).expect("ok");
+        let body: Value = serde_json::from_slice(&out.body).expect("json");
+        assert_eq!(body["blocks"][0]["type"], "section");
+        assert_eq!(body["blocks"][0]["text"]["type"], "mrkdwn");
+        assert_eq!(body["blocks"][0]["text"]["text"], body["text"]);
+        let error = serde_json::from_value::<SlackConfig>(json!({"blocks": "yes"})).expect_err("refused");
+        assert!(
+            error.to_string().contains("`blocks` must be true or false"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn long_sections_are_cut_to_slacks_limit() {
+        let blocks = section_blocks(&"x".repeat(MAX_SECTION_TEXT + 10));
+        let text = blocks[0]["text"]["text"].as_str().expect("text");
+        assert_eq!(text.chars().count(), MAX_SECTION_TEXT);
+        assert!(text.ends_with('…'));
+    }
+
+    #[test]
+    fn a_push_is_byte_for_byte_what_it_was() {
+        let config: SlackConfig =
+            serde_json::from_value(json!({"username": "Weir", "channel": "#c"})).expect("config");
+        let out = Slack::transform(&event("github.push", push(1)), config).expect("ok");
+        assert_eq!(
+            out.body_text(),
+            r##"{"channel":"#c","text":"octocat pushed 1 commit to refs/heads/main on octo-org/hello-world\n• 0000000 change 0","username":"Weir"}"##
+        );
     }
 
     #[test]
