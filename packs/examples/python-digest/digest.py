@@ -104,7 +104,7 @@ def make_digest(event_type: str, subject, time: str, data_text: str, config: Con
     elif event_type == "github.pull_request":
         subject_hint, summary, fields, link = github_pull_request(require_object(event_type, data))
     else:
-        subject_hint, summary, fields, link = generic(event_type, time, data)
+        subject_hint, summary, fields, link = generic(event_type, time, data, config.max_fields)
     subject = subject or subject_hint
     title = config.title_prefix + event_type + (f" {subject}" if subject else "")
     kept = dict(list(fields.items())[: config.max_fields])
@@ -132,7 +132,7 @@ def github_push(data: dict):
         noun = "commit" if len(commits) == 1 else "commits"
         summary = f"{pusher} {verb} {len(commits)} {noun} to {ref} on {repo}"
     fields = {"repository": repo, "ref": ref, "pusher": pusher, "commits": len(commits)}
-    for commit in commits:
+    for commit in commits[:MAX_FIELDS_LIMIT]:
         sha = commit.get("id")
         if isinstance(sha, str) and sha:
             fields[sha[:7]] = clip(first_line(commit.get("message")))
@@ -190,15 +190,15 @@ def login(user) -> str:
 # --- any other event ------------------------------------------------------
 
 
-def generic(event_type: str, time: str, data):
-    """Any other event: a summary string, flattened scalar fields and a URL."""
+def generic(event_type: str, time: str, data, limit: int):
+    """Any other event: a summary string, up to ``limit`` flattened fields and a URL."""
     if isinstance(data, dict):
         summary = next(
             (data[k] for k in SUMMARY_KEYS if isinstance(data.get(k), str) and data[k].strip()),
             None,
         )
         link = first_url(*(data.get(k) for k in LINK_KEYS))
-        fields = flatten(data)
+        fields = flatten(data, limit)
     else:
         summary = data if isinstance(data, str) and data.strip() else None
         link, fields = None, {}
@@ -206,14 +206,17 @@ def generic(event_type: str, time: str, data):
     return None, summary or f"{event_type} at {time}", fields, link
 
 
-def flatten(data: dict, prefix: str = "", depth: int = 1) -> dict:
-    """Scalars by dotted path in document order; lists as a count, nulls left out."""
+def flatten(data: dict, limit: int, prefix: str = "", depth: int = 1) -> dict:
+    """Up to ``limit`` scalars by dotted path in document order; lists as a
+    count, nulls left out. Stops early so a 1 MiB payload stays cheap."""
     fields = {}
     for key, value in data.items():
+        if len(fields) >= limit:
+            break
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             if depth < MAX_DEPTH:
-                fields.update(flatten(value, f"{name}.", depth + 1))
+                fields.update(flatten(value, limit - len(fields), f"{name}.", depth + 1))
         elif isinstance(value, list):
             fields[name] = f"{len(value)} item" + ("" if len(value) == 1 else "s")
         elif isinstance(value, str):

@@ -110,6 +110,18 @@ class DigestTests(unittest.TestCase):
              "lines": "2 items", "description": "\nPaid\nmore", "url": "https://x"},
         )
 
+    def test_flatten_stops_at_the_limit_even_inside_nested_objects(self):
+        data = {"a": {"b": 1, "c": 2, "d": 3}, "e": 4}
+        self.assertEqual(digest.flatten(data, 2), {"a.b": 1, "a.c": 2})
+        self.assertEqual(digest.flatten(data, 0), {})
+
+    def test_push_lists_at_most_the_field_limit_of_commits(self):
+        data = json.loads(PUSH)
+        data["commits"] = [{"id": f"{i:07x}" + "0" * 33, "message": f"c{i}"} for i in range(500)]
+        result = make_digest("github.push", None, "t", json.dumps(data), Config(100, ""))
+        self.assertEqual(len(result["fields"]), 100)
+        self.assertIn("500 commits", result["summary"])
+
     def test_generic_without_summary_uses_type_and_time(self):
         result = make_digest("acme.ping", None, "T", "[1, 2]", Config())
         self.assertEqual((result["summary"], result["fields"], result["link"]), ("acme.ping at T", {}, None))
