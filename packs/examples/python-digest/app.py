@@ -12,8 +12,6 @@ snapshots the interpreter after importing this module at build time, and
 the component has no filesystem to import anything from later.
 """
 
-import json  # noqa: F401  (imported at build time so the snapshot holds it)
-
 from componentize_py_types import Err
 from wit_world import exports
 from wit_world.imports import host, types

@@ -8,7 +8,8 @@
 #   packs/examples/python-digest/build.sh            # build if out of date
 #   packs/examples/python-digest/build.sh --force    # always rebuild
 #
-# Environment: PYTHON (default python3, >= 3.10) runs componentize-py;
+# Environment: PYTHON (default python3, >= 3.11: the stub bindings use
+# typing.Self) creates the venv that runs componentize-py;
 # WEIR_COMPONENTIZE_PY_VENV overrides the venv location (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/weir/componentize-py-venv).
 set -euo pipefail
@@ -33,6 +34,8 @@ esac
 say() { echo "build.sh: $*"; }
 
 [[ -f $wit_dir/pack.wit ]] || { echo "build.sh: no WIT at $wit_dir/pack.wit" >&2; exit 1; }
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+  || { echo "build.sh: $python must be Python >= 3.11 (set PYTHON=...)" >&2; exit 1; }
 
 # 1. The venv, created once.
 if [[ ! -x $venv/bin/python ]]; then
@@ -53,11 +56,12 @@ else
 fi
 cpy=$venv/bin/componentize-py
 
-# 3. Up to date? The stamp hashes everything the component is made from.
+# 3. Up to date? The stamp hashes everything the component is made from
+#    (sources, this script, the WIT files, the componentize-py version).
 stamp_file=$pack_dir/.$OUTPUT.stamp
 stamp=$(
   cd "$pack_dir"
-  { echo "componentize-py $COMPONENTIZE_PY_VERSION world $WORLD"; sha256sum "${SOURCES[@]}"; (cd "$wit_dir" && find . -name '*.wit' -type f | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -d' ' -f1
+  { echo "componentize-py $COMPONENTIZE_PY_VERSION world $WORLD"; sha256sum "${SOURCES[@]}" build.sh; (cd "$wit_dir" && find . -name '*.wit' -type f | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -d' ' -f1
 )
 if ! $force && [[ -f $pack_dir/$OUTPUT && -f $stamp_file && $(cat "$stamp_file") == "$stamp" ]]; then
   say "$OUTPUT is up to date ($(stat -c %s "$pack_dir/$OUTPUT") bytes); use --force to rebuild"
