@@ -140,6 +140,10 @@ struct PackSection {
 #[derive(Deserialize)]
 struct ComponentSection {
     component: PathBuf,
+    #[serde(default)]
+    config_schema: Option<PathBuf>,
+    #[serde(default)]
+    event_schemas: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// Copies every built component to where its crate says it belongs:
@@ -201,6 +205,14 @@ fn install(pack_dir: &Path, plugins: &Path) -> anyhow::Result<String> {
                 pack_dir.join("pack.toml").display()
             )
         })?;
+        for schema in section.config_schema.iter().chain(section.event_schemas.values()) {
+            let destination = target.join(schema);
+            if let Some(parent) = destination.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::copy(pack_dir.join(schema), &destination)
+                .with_context(|| format!("cannot install schema {}", pack_dir.join(schema).display()))?;
+        }
     }
     Ok(manifest.pack.name)
 }

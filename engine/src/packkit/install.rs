@@ -25,13 +25,11 @@ pub fn install_pack(
     }
     std::fs::create_dir_all(&staging).map_err(io("cannot create", &staging))?;
     let mut files = vec![PathBuf::from("pack.toml")];
-    files.extend(
-        manifest
-            .connectors
-            .iter()
-            .chain(&manifest.transformers)
-            .map(|section| section.component.clone()),
-    );
+    for section in manifest.connectors.iter().chain(&manifest.transformers) {
+        files.push(section.component.clone());
+        files.extend(section.config_schema.iter().cloned());
+        files.extend(section.event_schemas.values().cloned());
+    }
     for file in &files {
         let from = pack_dir.join(file);
         let to = staging.join(file);

@@ -61,14 +61,7 @@ fn copy_pack(from: &Path, to: &Path) {
         "{} is missing: run `cargo xtask packs` (or `cargo xtask test`) to build the packs first",
         from.display()
     );
-    std::fs::create_dir_all(to).expect("pack dir");
-    for entry in std::fs::read_dir(from).expect("pack dir readable").flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name == "pack.toml" || name.ends_with(".wasm") {
-            std::fs::copy(entry.path(), to.join(&*name)).expect("copy pack file");
-        }
-    }
+    copy_tree(from, to);
     let wasm_count = std::fs::read_dir(to)
         .expect("pack dir")
         .flatten()
@@ -79,6 +72,23 @@ fn copy_pack(from: &Path, to: &Path) {
         "{} has no component: run `cargo xtask packs`",
         from.display()
     );
+}
+
+/// Copies a pack directory (manifest, components, schemas), leaving out
+/// sources, fixtures and build output.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("pack dir");
+    for entry in std::fs::read_dir(from).expect("pack dir readable").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() {
+            if !matches!(name.as_str(), "src" | "target" | "fixtures") {
+                copy_tree(&path, &to.join(&name));
+            }
+        } else if name == "pack.toml" || name.ends_with(".wasm") || name.ends_with(".json") {
+            std::fs::copy(&path, to.join(&name)).expect("copy pack file");
+        }
+    }
 }
 
 /// A configuration for tests: loopback only, short retries, the given dirs.
