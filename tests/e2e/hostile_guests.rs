@@ -77,6 +77,84 @@ async fn each_hostile_call_fails_alone_with_a_typed_error() {
     let url = hostile_trigger(&server, "print").await;
     let (status, body, _) = post(&server, &url).await;
     assert_eq!(status, 202, "{body}");
+
+    // Every failure was counted against the hostile component, by kind,
+    // and none against the github connector that kept serving.
+    let (_, packs) = server.get("/api/v1/packs").await;
+    let packs = packs["data"].as_array().expect("list").clone();
+    let health = |pack: &str, component: &str| {
+        packs
+            .iter()
+            .find(|p| p["name"] == pack)
+            .map(|p| p["health"][component].clone())
+            .unwrap_or(Value::Null)
+    };
+    let hostile = health("hostile", "hostile/hostile");
+    for (kind, count) in [
+        ("timeout", 1),
+        ("memory_limit", 1),
+        ("trap", 2),
+        ("stack_overflow", 1),
+        ("output_too_large", 1),
+    ] {
+        assert_eq!(hostile["errors"][kind], count, "{kind} in {hostile}");
+    }
+    assert_eq!(hostile["calls"], 7);
+    let github = health("github", "github/github");
+    assert_eq!(github["calls"], 6);
+    assert_eq!(github["errors"], serde_json::json!({}));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_instance_pool_means_retry_later() {
+    let dirs = TestDirs::new(&["hostile"]);
+    let mut config = test_config(&dirs);
+    config.packs.max_instances = 2;
+    config.packs.quarantine_after = 0;
+    let server = TestServer::start(config).await;
+    let looping = hostile_trigger(&server, "loop").await;
+    let spinners: Vec<_> = (0..6)
+        .map(|_| {
+            let http = server.http.clone();
+            let url = looping.clone();
+            tokio::spawn(async move {
+                let response = http.post(url).body("{}").send().await.expect("response");
+                let status = response.status().as_u16();
+                let retry_after = response.headers().contains_key("retry-after");
+                (status, retry_after, json_body(response).await)
+            })
+        })
+        .collect();
+    let mut busy = 0;
+    for spinner in spinners {
+        let (status, retry_after, body) = spinner.await.expect("task");
+        match status {
+            500 => assert_eq!(body["error"]["code"], "connector_failed"),
+            503 => {
+                assert_eq!(body["error"]["code"], "connector_busy", "{body}");
+                assert!(retry_after, "busy answers carry Retry-After");
+                busy += 1;
+            }
+            other => panic!("unexpected status {other}: {body}"),
+        }
+    }
+    assert!(
+        busy >= 1,
+        "six spinning calls on two slots: some are told to retry"
+    );
+    // The pool recovers: the next call runs normally.
+    let github = server.github_trigger(SECRET).await;
+    let (status, answer) = server
+        .post_github(
+            github["webhook_url"].as_str().expect("url"),
+            SECRET,
+            "push",
+            "after-pool",
+            &github_push_payload(),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
     server.stop().await;
 }
 

@@ -6,6 +6,7 @@ mod support;
 
 mod hostile_guests;
 mod hot_reload;
+mod pack_cli;
 mod pack_fixtures;
 mod restart;
 mod startup;

@@ -248,3 +248,35 @@ async fn internal_destinations_are_refused_without_an_allowlist() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_component_built_for_another_contract_version_is_refused_naming_both() {
+    let dirs = TestDirs::new(&[]);
+    let future = dirs.plugins.join("future-wit");
+    std::fs::create_dir_all(&future).expect("dir");
+    for file in ["pack.toml", "future-wit.wasm"] {
+        std::fs::copy(
+            crate::support::repo_root()
+                .join("packs/testing/future-wit")
+                .join(file),
+            future.join(file),
+        )
+        .expect("future-wit pack built by `cargo xtask packs`");
+    }
+    let server = TestServer::start(test_config(&dirs)).await;
+    let (_, packs) = server.get("/api/v1/packs").await;
+    let future = packs["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|p| p["name"] == "future-wit")
+        .cloned()
+        .expect("listed");
+    assert_eq!(future["state"], "failed");
+    let error = future["error"].as_str().expect("error");
+    assert!(
+        error.contains("weir:pack@0.2.0") && error.contains("weir:pack@0.1.0"),
+        "both versions are named: {error}"
+    );
+    server.stop().await;
+}

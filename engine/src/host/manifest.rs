@@ -312,6 +312,45 @@ secrets = ["webhook-secret"]
         }
     }
 
+    /// Every `testdata/manifests/*.toml` is invalid and its `.err` holds the
+    /// exact message. Set `WEIR_BLESS=1` to (re)write the `.err` files,
+    /// then review them.
+    #[test]
+    fn invalid_manifests_fail_with_the_golden_message() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/host/testdata/manifests");
+        let bless = std::env::var_os("WEIR_BLESS").is_some();
+        let mut cases: Vec<_> = std::fs::read_dir(&dir)
+            .expect("testdata")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        cases.sort();
+        assert!(cases.len() >= 10, "golden cases missing in {}", dir.display());
+        let mut mismatches = Vec::new();
+        for case in cases {
+            let text = std::fs::read_to_string(&case).expect("case");
+            let actual = match PackManifest::parse(&text) {
+                Ok(_) => "(parsed without error)".to_owned(),
+                Err(error) => error.to_string(),
+            };
+            let golden = case.with_extension("err");
+            if bless {
+                std::fs::write(&golden, format!("{actual}\n")).expect("write golden");
+                continue;
+            }
+            let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+            if expected.trim_end() != actual.trim_end() {
+                mismatches.push(format!(
+                    "{}:\n  expected: {}\n  actual:   {actual}",
+                    case.display(),
+                    expected.trim_end()
+                ));
+            }
+        }
+        assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    }
+
     #[test]
     fn wit_versions_are_compatible_within_a_minor_for_zero_versions() {
         assert!(wit_compatible("0.1.0"));
