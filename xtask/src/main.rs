@@ -235,7 +235,20 @@ fn test(root: &Path) -> anyhow::Result<()> {
     run(Command::new(cargo())
         .current_dir(root)
         .args(["test", "--workspace"]))?;
-    run(Command::new(cargo()).current_dir(root.join("packs")).arg("test"))
+    run(Command::new(cargo()).current_dir(root.join("packs")).arg("test"))?;
+    second_language_pack(root)
+}
+
+/// The example pack written in Python: built with componentize-py (its
+/// script sets up a cached virtualenv) and run through the same fixtures
+/// check as the Rust packs.
+fn second_language_pack(root: &Path) -> anyhow::Result<()> {
+    let pack = root.join("packs/examples/python-digest");
+    run(Command::new("bash").arg(pack.join("build.sh")))?;
+    run(Command::new(cargo())
+        .current_dir(root)
+        .args(["run", "--quiet", "-p", "weir", "--", "pack", "test"])
+        .arg(&pack))
 }
 
 fn ci(root: &Path) -> anyhow::Result<()> {

@@ -114,7 +114,7 @@ pub fn run(command: PackCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         PackCommand::List { plugins_dir } => {
-            let host = PluginHost::new(PackLimits::default(), None)?;
+            let host = PluginHost::new(PackLimits::default(), cache_dir())?;
             host.load_dir(&plugins_dir);
             let registry = host.registry();
             let statuses = registry.statuses();
@@ -172,9 +172,21 @@ fn read_manifest(dir: &Path) -> anyhow::Result<PackManifest> {
     Ok(PackManifest::parse(&text)?)
 }
 
+/// Where the CLI caches compiled components between runs: `WEIR_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/weir/components`, else `~/.cache/weir/components`.
+fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("WEIR_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("weir/components"))
+}
+
 /// Loads the pack exactly as `weir serve` would.
 fn load(dir: &Path) -> anyhow::Result<(PluginHost, String)> {
-    let host = PluginHost::new(PackLimits::default(), None)?;
+    let host = PluginHost::new(PackLimits::default(), cache_dir())?;
     let name = host.load_single_pack(dir)?;
     Ok((host, name))
 }
