@@ -12,6 +12,7 @@ use weir::host::manifest::PackManifest;
 use weir::packkit::install_pack;
 
 use crate::support::server::{TestDirs, json_body, test_config};
+use crate::support::wasm::append_custom_section;
 use crate::support::{TestServer, eventually, github_push_payload};
 
 const SECRET: &str = "reload-secret";
@@ -31,28 +32,6 @@ fn github_version(source: &Path, version: u32) -> (tempfile::TempDir, PackManife
     std::fs::write(dir.path().join("github.wasm"), component).expect("write");
     let manifest = PackManifest::parse(&manifest_text).expect("manifest");
     (dir, manifest)
-}
-
-fn append_custom_section(bytes: &mut Vec<u8>, name: &str, payload: &[u8]) {
-    let mut body = Vec::new();
-    leb128(&mut body, name.len());
-    body.extend_from_slice(name.as_bytes());
-    body.extend_from_slice(payload);
-    bytes.push(0);
-    leb128(bytes, body.len());
-    bytes.extend_from_slice(&body);
-}
-
-fn leb128(out: &mut Vec<u8>, mut value: usize) {
-    loop {
-        let byte = u8::try_from(value & 0x7f).expect("7 bits");
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 async fn github_version_loaded(server: &TestServer) -> Option<String> {

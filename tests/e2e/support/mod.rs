@@ -4,6 +4,7 @@
 pub mod receiver;
 pub mod server;
 pub mod standard_webhooks;
+pub mod wasm;
 
 use std::future::Future;
 use std::path::PathBuf;
