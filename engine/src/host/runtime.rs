@@ -87,6 +87,9 @@ fn engine_config(limits: &PackLimits) -> Config {
     config
         .wasm_component_model(true)
         .epoch_interruption(true)
+        // Explicit, as documented in docs/packs.md: deeper recursion traps
+        // as `stack_overflow`.
+        .max_wasm_stack(512 * 1024)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
 }
