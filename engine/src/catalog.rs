@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::model::Trigger;
+use crate::model::{ApiToken, Trigger};
 use crate::rules::RuleSet;
 use crate::store::{Store, StoreError};
 
@@ -15,6 +15,7 @@ pub struct Catalog {
     store: Store,
     triggers_by_key: RwLock<Arc<HashMap<String, Arc<Trigger>>>>,
     rules: RwLock<Arc<RuleSet>>,
+    tokens_by_prefix: RwLock<Arc<HashMap<String, Arc<ApiToken>>>>,
 }
 
 impl Catalog {
@@ -24,9 +25,11 @@ impl Catalog {
             store,
             triggers_by_key: RwLock::default(),
             rules: RwLock::default(),
+            tokens_by_prefix: RwLock::default(),
         };
         catalog.reload_triggers()?;
         catalog.reload_rules()?;
+        catalog.reload_tokens()?;
         Ok(catalog)
     }
 
@@ -49,6 +52,23 @@ impl Catalog {
             .map(|trigger| (trigger.webhook_key.as_str().to_owned(), Arc::new(trigger)))
             .collect();
         write(&self.triggers_by_key, Arc::new(index));
+        Ok(())
+    }
+
+    /// The API token whose visible prefix is `prefix`.
+    pub fn token_by_prefix(&self, prefix: &str) -> Option<Arc<ApiToken>> {
+        read(&self.tokens_by_prefix).get(prefix).cloned()
+    }
+
+    /// Rebuilds the token index after a token was created or revoked.
+    pub fn reload_tokens(&self) -> Result<(), StoreError> {
+        let index = self
+            .store
+            .tokens()?
+            .into_iter()
+            .map(|token| (token.prefix.clone(), Arc::new(token)))
+            .collect();
+        write(&self.tokens_by_prefix, Arc::new(index));
         Ok(())
     }
 

@@ -118,6 +118,14 @@ define_id!(
     RuleId, "rul", "rule"
 );
 define_id!(
+    /// Identifies a tenant.
+    TenantId, "ten", "tenant"
+);
+define_id!(
+    /// Identifies an API token.
+    TokenId, "tok", "token"
+);
+define_id!(
     /// Identifies a delivery of one event through one rule; also the
     /// `webhook-id` the destination sees, stable across retries.
     DeliveryId, "del", "delivery"

@@ -97,6 +97,7 @@ pub fn plan(rules: &RuleSet, event: &StoredEvent, now: u64) -> Vec<Delivery> {
         .into_iter()
         .map(|rule| Delivery {
             id: DeliveryId::derive(event.id, rule.id),
+            tenant_id: event.tenant_id(),
             event_id: event.id,
             rule_id: rule.id,
             destination_id: rule.destination_id,

@@ -10,4 +10,5 @@ mod pack_cli;
 mod pack_fixtures;
 mod restart;
 mod startup;
+mod tenancy;
 mod walking_skeleton;

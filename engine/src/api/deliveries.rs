@@ -6,8 +6,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::ListResponse;
 use super::extract::{not_found, parse_id};
+use super::{Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::{DeliveryId, DestinationId, EventId};
 use crate::model::{Attempt, Delivery, DeliveryStatus};
@@ -53,9 +53,11 @@ pub struct DeliveryDetail {
 /// `GET /api/v1/deliveries`.
 async fn list(
     State(app): State<AppState>,
+    caller: Caller,
     Query(query): Query<ListDeliveries>,
 ) -> Result<Json<ListResponse<Delivery>>, ApiError> {
     let filter = DeliveryFilter {
+        tenant_id: caller.tenant,
         event_id: query.event_id,
         destination_id: query.destination_id,
         status: query.status,
@@ -67,9 +69,17 @@ async fn list(
 }
 
 /// `GET /api/v1/deliveries/{id}`.
-async fn read(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<DeliveryDetail>, ApiError> {
+async fn read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeliveryDetail>, ApiError> {
     let id: DeliveryId = parse_id(&id, "delivery")?;
-    let delivery = app.store.delivery(id)?.ok_or_else(|| not_found("delivery", id))?;
+    let delivery = app
+        .store
+        .delivery(id)?
+        .filter(|d| caller.sees(d.tenant_id))
+        .ok_or_else(|| not_found("delivery", id))?;
     let attempt_log = app.store.attempts(id)?;
     Ok(Json(DeliveryDetail {
         delivery,

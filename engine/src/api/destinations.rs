@@ -8,10 +8,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{not_found, parse_id};
-use super::{ApiJson, ListResponse};
+use super::{ApiJson, Caller, ListResponse};
 use crate::error::ApiError;
-use crate::ids::DestinationId;
-use crate::model::{Destination, DestinationUrl, SigningSecret};
+use crate::ids::{DestinationId, TenantId};
+use crate::model::{Destination, DestinationUrl, Role, SigningSecret};
 use crate::server::AppState;
 use crate::time::{now_ms, rfc3339};
 
@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
 pub struct CreateDestination {
     /// Label.
     pub name: String,
+    /// The owning tenant; instance administrators only.
+    #[serde(default)]
+    pub tenant_id: Option<TenantId>,
     /// Where deliveries go.
     pub url: DestinationUrl,
     /// A `whsec_…` secret to use instead of a generated one.
@@ -46,6 +49,8 @@ pub struct CreateDestination {
 pub struct DestinationView {
     /// Identifier.
     pub id: DestinationId,
+    /// The owning tenant.
+    pub tenant_id: TenantId,
     /// Label.
     pub name: String,
     /// Where deliveries go.
@@ -65,6 +70,7 @@ impl DestinationView {
     fn of(destination: &Destination) -> Self {
         Self {
             id: destination.id,
+            tenant_id: destination.tenant_id,
             name: destination.name.clone(),
             url: destination.url.to_string(),
             enabled: destination.enabled,
@@ -78,8 +84,11 @@ impl DestinationView {
 /// `POST /api/v1/destinations`.
 async fn create(
     State(app): State<AppState>,
+    caller: Caller,
     ApiJson(body): ApiJson<CreateDestination>,
 ) -> Result<(StatusCode, Json<DestinationView>), ApiError> {
+    caller.require(Role::Operator)?;
+    let tenant_id = app.tenant_for_new(&caller, body.tenant_id)?;
     let name = body.name.trim();
     if name.is_empty() || name.len() > 200 {
         return Err(ApiError::invalid(
@@ -99,6 +108,7 @@ async fn create(
     let secret = body.signing_secret.unwrap_or_else(SigningSecret::generate);
     let destination = Destination {
         id: DestinationId::generate(),
+        tenant_id,
         name: name.to_owned(),
         url: body.url,
         signing_secrets: vec![secret.clone()],
@@ -114,11 +124,15 @@ async fn create(
 }
 
 /// `GET /api/v1/destinations`.
-async fn list(State(app): State<AppState>) -> Result<Json<ListResponse<DestinationView>>, ApiError> {
+async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ListResponse<DestinationView>>, ApiError> {
     let data = app
         .store
         .destinations()?
         .iter()
+        .filter(|d| caller.sees(d.tenant_id))
         .map(DestinationView::of)
         .collect();
     Ok(Json(ListResponse { data }))
@@ -127,12 +141,14 @@ async fn list(State(app): State<AppState>) -> Result<Json<ListResponse<Destinati
 /// `GET /api/v1/destinations/{id}`.
 async fn read(
     State(app): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DestinationView>, ApiError> {
     let id: DestinationId = parse_id(&id, "destination")?;
     let destination = app
         .store
         .destination(id)?
+        .filter(|d| caller.sees(d.tenant_id))
         .ok_or_else(|| not_found("destination", id))?;
     Ok(Json(DestinationView::of(&destination)))
 }

@@ -5,8 +5,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::ListResponse;
 use super::extract::{not_found, parse_id};
+use super::{Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::EventId;
 use crate::model::StoredEvent;
@@ -37,16 +37,28 @@ pub struct ListEvents {
 /// `GET /api/v1/events`.
 async fn list(
     State(app): State<AppState>,
+    caller: Caller,
     Query(query): Query<ListEvents>,
 ) -> Result<Json<ListResponse<StoredEvent>>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     Ok(Json(ListResponse {
-        data: app.store.events_before(query.before, limit)?,
+        data: app
+            .store
+            .events_before(query.before, limit, |event| caller.sees(event.tenant_id()))?,
     }))
 }
 
 /// `GET /api/v1/events/{id}`.
-async fn read(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<StoredEvent>, ApiError> {
+async fn read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<StoredEvent>, ApiError> {
     let id: EventId = parse_id(&id, "event")?;
-    Ok(Json(app.store.event(id)?.ok_or_else(|| not_found("event", id))?))
+    let event = app
+        .store
+        .event(id)?
+        .filter(|e| caller.sees(e.tenant_id()))
+        .ok_or_else(|| not_found("event", id))?;
+    Ok(Json(event))
 }

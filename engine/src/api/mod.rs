@@ -8,12 +8,14 @@ mod events;
 mod extract;
 mod packs;
 mod rules;
+mod tenants;
+mod tokens;
 mod triggers;
 
 use axum::Router;
 use axum::middleware;
 
-pub use auth::{AdminToken, ensure_admin_token};
+pub use auth::{AdminToken, Caller, ensure_admin_token, mint_token, token_hash};
 pub use extract::{ApiJson, ListResponse};
 
 use crate::server::AppState;
@@ -27,5 +29,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(packs::router())
         .merge(events::router())
         .merge(deliveries::router())
-        .route_layer(middleware::from_fn_with_state(state, auth::require_admin))
+        .merge(tenants::router())
+        .merge(tokens::router())
+        .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
 }

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::ListResponse;
+use super::{Caller, ListResponse};
 use crate::error::ApiError;
 use crate::host::PackStatus;
 use crate::host::health::ComponentHealthView;
@@ -59,22 +59,25 @@ async fn list(State(app): State<AppState>) -> Json<ListResponse<PackView>> {
 
 /// `POST /api/v1/packs/reload`: rescans the plugins directory now (it is
 /// also watched); answers what changed.
-async fn reload(State(app): State<AppState>) -> Json<serde_json::Value> {
+async fn reload(State(app): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require_instance_admin()?;
     let report = crate::server::pack_watcher::rescan(&app.host, &app.config.plugins_dir).await;
-    Json(serde_json::json!({
+    Ok(Json(serde_json::json!({
         "added": report.added,
         "updated": report.updated,
         "removed": report.removed,
         "failed": report.failed,
-    }))
+    })))
 }
 
 /// `POST /api/v1/packs/{pack}/lift-quarantine`: lets a quarantined pack's
 /// components be called again now.
 async fn lift_quarantine(
     State(app): State<AppState>,
+    caller: Caller,
     Path(pack): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require_instance_admin()?;
     if !app.host.registry().pack_names().contains(&pack) {
         return Err(ApiError::not_found(
             "not_found",

@@ -9,10 +9,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::extract::{not_found, parse_id};
-use super::{ApiJson, ListResponse};
+use super::{ApiJson, Caller, ListResponse};
 use crate::error::ApiError;
-use crate::ids::{DestinationId, RuleId, TriggerId};
-use crate::model::{ComponentRef, Rule};
+use crate::ids::{DestinationId, RuleId, TenantId, TriggerId};
+use crate::model::{ComponentRef, Role, Rule};
 use crate::rules::{Condition, EventTypePattern};
 use crate::server::AppState;
 use crate::time::now_ms;
@@ -28,6 +28,9 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRule {
+    /// The owning tenant; instance administrators only.
+    #[serde(default)]
+    pub tenant_id: Option<TenantId>,
     /// Label; defaults to the event types.
     #[serde(default)]
     pub name: Option<String>,
@@ -58,8 +61,11 @@ pub struct CreateRule {
 /// `POST /api/v1/rules`.
 async fn create(
     State(app): State<AppState>,
+    caller: Caller,
     ApiJson(body): ApiJson<CreateRule>,
 ) -> Result<(StatusCode, Json<Rule>), ApiError> {
+    caller.require(Role::Operator)?;
+    let tenant_id = app.tenant_for_new(&caller, body.tenant_id)?;
     if body.event_types.is_empty() {
         return Err(ApiError::invalid(
             "invalid_event_types",
@@ -78,14 +84,24 @@ async fn create(
         .map_err(|error: crate::rules::ConditionError| {
             ApiError::invalid("invalid_condition", error.to_string())
         })?;
-    if app.store.destination(body.destination_id)?.is_none() {
+    // The destination and triggers must be the rule's tenant's own; others
+    // are answered as if they did not exist.
+    if app
+        .store
+        .destination(body.destination_id)?
+        .is_none_or(|d| d.tenant_id != tenant_id)
+    {
         return Err(ApiError::invalid(
             "unknown_destination",
             format!("no destination `{}`", body.destination_id),
         ));
     }
     for trigger in &body.trigger_ids {
-        if app.store.trigger(*trigger)?.is_none() {
+        if app
+            .store
+            .trigger(*trigger)?
+            .is_none_or(|t| t.tenant_id != tenant_id)
+        {
             return Err(ApiError::invalid(
                 "unknown_trigger",
                 format!("no trigger `{trigger}`"),
@@ -122,6 +138,7 @@ async fn create(
         });
     let rule = Rule {
         id: RuleId::generate(),
+        tenant_id,
         name,
         enabled: body.enabled.unwrap_or(true),
         priority: body.priority,
@@ -140,14 +157,27 @@ async fn create(
 }
 
 /// `GET /api/v1/rules`.
-async fn list(State(app): State<AppState>) -> Result<Json<ListResponse<Rule>>, ApiError> {
-    Ok(Json(ListResponse {
-        data: app.store.rules()?,
-    }))
+async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<ListResponse<Rule>>, ApiError> {
+    let data = app
+        .store
+        .rules()?
+        .into_iter()
+        .filter(|r| caller.sees(r.tenant_id))
+        .collect();
+    Ok(Json(ListResponse { data }))
 }
 
 /// `GET /api/v1/rules/{id}`.
-async fn read(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<Rule>, ApiError> {
+async fn read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Rule>, ApiError> {
     let id: RuleId = parse_id(&id, "rule")?;
-    Ok(Json(app.store.rule(id)?.ok_or_else(|| not_found("rule", id))?))
+    let rule = app
+        .store
+        .rule(id)?
+        .filter(|r| caller.sees(r.tenant_id))
+        .ok_or_else(|| not_found("rule", id))?;
+    Ok(Json(rule))
 }

@@ -10,10 +10,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{not_found, parse_id};
-use super::{ApiJson, ListResponse};
+use super::{ApiJson, Caller, ListResponse};
 use crate::error::ApiError;
-use crate::ids::TriggerId;
-use crate::model::{ComponentRef, NamedSecret, Trigger, WebhookKey};
+use crate::ids::{TenantId, TriggerId};
+use crate::model::{ComponentRef, NamedSecret, Role, Trigger, WebhookKey};
 use crate::server::AppState;
 use crate::time::{now_ms, rfc3339};
 
@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
 pub struct CreateTrigger {
     /// Label, e.g. `acme/api pushes`.
     pub name: String,
+    /// The owning tenant; instance administrators only (others create in
+    /// their own tenant). Default: the default tenant.
+    #[serde(default)]
+    pub tenant_id: Option<TenantId>,
     /// Connector reference, e.g. `github`.
     pub connector: ComponentRef,
     /// Secret values by the names the connector declares; a list gives
@@ -76,6 +80,8 @@ fn empty_object() -> serde_json::Value {
 pub struct TriggerView {
     /// Identifier.
     pub id: TriggerId,
+    /// The owning tenant.
+    pub tenant_id: TenantId,
     /// Label.
     pub name: String,
     /// Connector reference.
@@ -98,6 +104,7 @@ impl TriggerView {
     fn of(trigger: &Trigger, base_url: &str) -> Self {
         Self {
             id: trigger.id,
+            tenant_id: trigger.tenant_id,
             name: trigger.name.clone(),
             connector: trigger.connector.clone(),
             enabled: trigger.enabled,
@@ -117,8 +124,11 @@ impl TriggerView {
 /// `POST /api/v1/triggers`.
 async fn create(
     State(app): State<AppState>,
+    caller: Caller,
     ApiJson(body): ApiJson<CreateTrigger>,
 ) -> Result<(StatusCode, Json<TriggerView>), ApiError> {
+    caller.require(Role::Operator)?;
+    let tenant_id = app.tenant_for_new(&caller, body.tenant_id)?;
     let name = body.name.trim();
     if name.is_empty() || name.len() > 200 {
         return Err(ApiError::invalid(
@@ -183,6 +193,7 @@ async fn create(
     }
     let trigger = Trigger {
         id: TriggerId::generate(),
+        tenant_id,
         name: name.to_owned(),
         connector: body.connector,
         webhook_key: WebhookKey::generate(),
@@ -210,19 +221,31 @@ async fn create(
 }
 
 /// `GET /api/v1/triggers`.
-async fn list(State(app): State<AppState>) -> Result<Json<ListResponse<TriggerView>>, ApiError> {
+async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ListResponse<TriggerView>>, ApiError> {
     let data = app
         .store
         .triggers()?
         .iter()
+        .filter(|t| caller.sees(t.tenant_id))
         .map(|t| TriggerView::of(t, &app.public_base_url))
         .collect();
     Ok(Json(ListResponse { data }))
 }
 
 /// `GET /api/v1/triggers/{id}`.
-async fn read(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<TriggerView>, ApiError> {
+async fn read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<TriggerView>, ApiError> {
     let id: TriggerId = parse_id(&id, "trigger")?;
-    let trigger = app.store.trigger(id)?.ok_or_else(|| not_found("trigger", id))?;
+    let trigger = app
+        .store
+        .trigger(id)?
+        .filter(|t| caller.sees(t.tenant_id))
+        .ok_or_else(|| not_found("trigger", id))?;
     Ok(Json(TriggerView::of(&trigger, &app.public_base_url)))
 }

@@ -168,6 +168,7 @@ fn prepare_events(
                 time,
                 data,
                 weir: EventMeta {
+                    tenant_id: trigger.tenant_id,
                     trigger_id: trigger.id,
                     idempotency_key: event.idempotency_key.clone(),
                     received_at_ms: request.received_at_ms,

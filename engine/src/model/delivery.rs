@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ComponentRef;
-use crate::ids::{DeliveryId, DestinationId, EventId, RuleId};
+use crate::ids::{DeliveryId, DestinationId, EventId, RuleId, TenantId};
 use crate::time::UnixMillis;
 
 /// Where a delivery stands.
@@ -35,6 +35,8 @@ pub struct Delivery {
     /// Identifier, `del_…`; also the `webhook-id` header, stable across
     /// retries and replays so receivers can drop duplicates.
     pub id: DeliveryId,
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
     /// The event delivered.
     pub event_id: EventId,
     /// The rule that matched.

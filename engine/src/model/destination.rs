@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::SigningSecret;
 use crate::ids::DestinationId;
+use crate::ids::TenantId;
 use crate::time::UnixMillis;
 
 /// A destination as stored.
@@ -13,6 +14,8 @@ use crate::time::UnixMillis;
 pub struct Destination {
     /// Identifier, `dst_…`.
     pub id: DestinationId,
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
     /// Operator's label, e.g. `#deploys on Slack`.
     pub name: String,
     /// Where deliveries are POSTed.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::ids::{EventId, TriggerId};
+use crate::ids::{EventId, TenantId, TriggerId};
 use crate::time::UnixMillis;
 
 /// Everything about an event except its id, which the committer assigns.
@@ -31,6 +31,8 @@ pub struct EventDraft {
 /// Weir's metadata about an event.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventMeta {
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
     /// The trigger that received it.
     pub trigger_id: TriggerId,
     /// The key duplicates are recognised by, within the trigger.
@@ -67,5 +69,10 @@ impl StoredEvent {
     /// The trigger it came from.
     pub fn trigger_id(&self) -> TriggerId {
         self.draft.weir.trigger_id
+    }
+
+    /// The tenant it belongs to.
+    pub fn tenant_id(&self) -> TenantId {
+        self.draft.weir.tenant_id
     }
 }

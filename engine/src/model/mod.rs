@@ -8,6 +8,7 @@ mod destination;
 mod event;
 mod rule;
 mod secret;
+mod tenant;
 mod trigger;
 
 pub use component_ref::{ComponentRef, InvalidComponentRef, is_valid_name as component_ref_name_is_valid};
@@ -16,4 +17,5 @@ pub use destination::{Destination, DestinationUrl, InvalidUrl};
 pub use event::{EventDraft, EventMeta, StoredEvent};
 pub use rule::Rule;
 pub use secret::{NamedSecret, SigningSecret, WebhookKey, random_alphanumeric};
+pub use tenant::{ApiToken, Role, Tenant, TenantLimits};
 pub use trigger::Trigger;

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ComponentRef;
+use crate::ids::TenantId;
 use crate::ids::{DestinationId, RuleId, TriggerId};
 use crate::rules::{Condition, EventTypePattern};
 use crate::time::UnixMillis;
@@ -13,6 +14,8 @@ use crate::time::UnixMillis;
 pub struct Rule {
     /// Identifier, `rul_…`.
     pub id: RuleId,
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
     /// Operator's label.
     pub name: String,
     /// Disabled rules match nothing.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ComponentRef, NamedSecret, WebhookKey};
+use crate::ids::TenantId;
 use crate::ids::TriggerId;
 use crate::time::UnixMillis;
 
@@ -12,6 +13,8 @@ use crate::time::UnixMillis;
 pub struct Trigger {
     /// Identifier, `trg_…`.
     pub id: TriggerId,
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
     /// Operator's label, e.g. `acme/api pushes`.
     pub name: String,
     /// The connector that verifies and parses this trigger's requests.

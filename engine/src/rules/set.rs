@@ -53,7 +53,9 @@ impl RuleSet {
             .iter()
             .filter(|compiled| {
                 let rule = &compiled.rule;
-                (rule.trigger_ids.is_empty() || rule.trigger_ids.contains(&event.trigger_id()))
+                // A rule never sees another tenant's events.
+                rule.tenant_id == event.tenant_id()
+                    && (rule.trigger_ids.is_empty() || rule.trigger_ids.contains(&event.trigger_id()))
                     && rule.event_types.iter().any(|p| p.matches(event.event_type()))
                     && compiled.condition.as_ref().is_none_or(|c| c.evaluate(data))
             })

@@ -92,6 +92,7 @@ impl Server {
         let admin_token_hash = store
             .admin_token_hash()?
             .ok_or_else(|| StartError::Task("admin token hash missing after creation".into()))?;
+        let default_tenant = ensure_default_tenant(&store)?;
 
         let cache_dir = config
             .packs
@@ -155,6 +156,7 @@ impl Server {
             committer,
             admin_token_hash,
             address_policy,
+            default_tenant,
         });
         let app = app(state);
         let stop = shutdown.clone();
@@ -182,6 +184,23 @@ impl Server {
             task,
         })
     }
+}
+
+/// The tenant an instance administrator's resources go to by default,
+/// created (named `default`) on first start.
+fn ensure_default_tenant(store: &Store) -> Result<crate::ids::TenantId, StoreError> {
+    if let Some(id) = store.default_tenant()? {
+        return Ok(id);
+    }
+    let tenant = crate::model::Tenant {
+        id: crate::ids::TenantId::generate(),
+        name: "default".to_owned(),
+        limits: crate::model::TenantLimits::default(),
+        created_at_ms: crate::time::now_ms(),
+    };
+    store.put_tenant(&tenant)?;
+    store.set_default_tenant(tenant.id)?;
+    Ok(tenant.id)
 }
 
 /// The whole HTTP application.

@@ -3,10 +3,13 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::api::Caller;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::delivery::ssrf::AddressPolicy;
+use crate::error::ApiError;
 use crate::host::PluginHost;
+use crate::ids::TenantId;
 use crate::store::{Committer, Store};
 
 /// Shared state of the HTTP application; cheap to clone.
@@ -31,12 +34,24 @@ pub struct AppInner {
     pub admin_token_hash: [u8; 32],
     /// Which addresses deliveries may reach.
     pub address_policy: Arc<AddressPolicy>,
+    /// Where an instance administrator's new resources go by default.
+    pub default_tenant: TenantId,
 }
 
 impl AppState {
     /// Wraps `inner`.
     pub fn new(inner: AppInner) -> Self {
         Self(Arc::new(inner))
+    }
+
+    /// The tenant a new resource of `caller` belongs to (see
+    /// [`Caller::tenant_for_new`]); an unknown tenant is a 404.
+    pub fn tenant_for_new(&self, caller: &Caller, requested: Option<TenantId>) -> Result<TenantId, ApiError> {
+        let tenant = caller.tenant_for_new(requested, self.default_tenant)?;
+        if self.store.tenant(tenant)?.is_none() {
+            return Err(ApiError::not_found("not_found", format!("no tenant `{tenant}`")));
+        }
+        Ok(tenant)
     }
 }
 

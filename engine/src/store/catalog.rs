@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 
 use super::codec::{decode, encode};
 use super::{Store, StoreError};
-use crate::ids::{DestinationId, RuleId, TriggerId};
-use crate::model::{Destination, Rule, Trigger};
+use crate::ids::{DestinationId, RuleId, TenantId, TriggerId};
+use crate::model::{ApiToken, Destination, Rule, Tenant, Trigger};
 
 impl Store {
     /// Creates or replaces a trigger.
@@ -58,6 +58,41 @@ impl Store {
     /// Every rule, oldest first.
     pub fn rules(&self) -> Result<Vec<Rule>, StoreError> {
         self.list(&self.trees().rules, "rules")
+    }
+
+    /// Creates or replaces a tenant.
+    pub fn put_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        self.put(&self.trees().tenants, tenant.id.to_bytes(), tenant)
+    }
+
+    /// The tenant `id`.
+    pub fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        self.get(&self.trees().tenants, "tenants", id.to_bytes())
+    }
+
+    /// Every tenant, oldest first.
+    pub fn tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        self.list(&self.trees().tenants, "tenants")
+    }
+
+    /// Creates or replaces an API token record.
+    pub fn put_token(&self, token: &ApiToken) -> Result<(), StoreError> {
+        self.put(&self.trees().tokens, token.id.to_bytes(), token)
+    }
+
+    /// Every API token record, oldest first.
+    pub fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        self.list(&self.trees().tokens, "tokens")
+    }
+
+    /// Deletes a rule; false when there was none.
+    pub fn delete_rule(&self, id: RuleId) -> Result<bool, StoreError> {
+        self.delete(&self.trees().rules, id.to_bytes())
+    }
+
+    /// Deletes a destination; false when there was none.
+    pub fn delete_destination(&self, id: DestinationId) -> Result<bool, StoreError> {
+        self.delete(&self.trees().destinations, id.to_bytes())
     }
 
     fn put<T: Serialize>(&self, tree: &sled::Tree, key: [u8; 16], value: &T) -> Result<(), StoreError> {

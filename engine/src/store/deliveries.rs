@@ -6,13 +6,15 @@ use sled::transaction::ConflictableTransactionError;
 
 use super::codec::{attempt_key, decode, due_key, encode, split_due_key};
 use super::{Store, StoreError};
-use crate::ids::{DeliveryId, DestinationId, EventId};
+use crate::ids::{DeliveryId, DestinationId, EventId, TenantId};
 use crate::model::{Attempt, Delivery, DeliveryStatus};
 use crate::time::now_ms;
 
 /// Which deliveries to list.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
+    /// Only this tenant's deliveries.
+    pub tenant_id: Option<TenantId>,
     /// Only deliveries of this event.
     pub event_id: Option<EventId>,
     /// Only deliveries to this destination.
@@ -23,7 +25,8 @@ pub struct DeliveryFilter {
 
 impl DeliveryFilter {
     fn accepts(&self, delivery: &Delivery) -> bool {
-        self.event_id.is_none_or(|id| delivery.event_id == id)
+        self.tenant_id.is_none_or(|id| delivery.tenant_id == id)
+            && self.event_id.is_none_or(|id| delivery.event_id == id)
             && self.destination_id.is_none_or(|id| delivery.destination_id == id)
             && self.status.is_none_or(|status| delivery.status == status)
     }

@@ -5,6 +5,10 @@ use super::{Store, StoreError};
 use crate::ids::EventId;
 use crate::model::{EventDraft, StoredEvent};
 
+/// Most events one listing examines, so a filter matching little cannot
+/// make a request scan the whole log.
+pub const MAX_SCAN: usize = 100_000;
+
 impl Store {
     /// The event `id`, if stored.
     pub fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
@@ -28,22 +32,30 @@ impl Store {
         range.take(limit).map(|entry| decode_entry(entry?)).collect()
     }
 
-    /// Up to `limit` events before `before` (exclusive), newest first; from
-    /// the end of the log when `before` is `None`.
+    /// Up to `limit` events before `before` (exclusive) that `keep`
+    /// accepts, newest first; from the end of the log when `before` is
+    /// `None`. At most [`MAX_SCAN`] events are examined per call.
     pub fn events_before(
         &self,
         before: Option<EventId>,
         limit: usize,
+        keep: impl Fn(&StoredEvent) -> bool,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let range = match before {
             Some(id) => self.trees().events.range(..id.to_bytes().to_vec()),
             None => self.trees().events.iter(),
         };
-        range
-            .rev()
-            .take(limit)
-            .map(|entry| decode_entry(entry?))
-            .collect()
+        let mut found = Vec::new();
+        for entry in range.rev().take(MAX_SCAN) {
+            let event = decode_entry(entry?)?;
+            if keep(&event) {
+                found.push(event);
+                if found.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Number of events in the log.

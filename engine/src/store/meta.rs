@@ -1,11 +1,12 @@
 //! Small named values: schema version, router cursor, admin token hash.
 
 use super::{SCHEMA_VERSION, Store, StoreError};
-use crate::ids::EventId;
+use crate::ids::{EventId, TenantId};
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const ROUTER_CURSOR_KEY: &[u8] = b"router_cursor";
 const ADMIN_TOKEN_KEY: &[u8] = b"admin_token_sha256";
+const DEFAULT_TENANT_KEY: &[u8] = b"default_tenant";
 
 impl Store {
     /// Records the schema version in a new store; refuses a newer one.
@@ -57,6 +58,24 @@ impl Store {
     /// Stores the SHA-256 of the admin token (never the token).
     pub fn set_admin_token_hash(&self, hash: [u8; 32]) -> Result<(), StoreError> {
         self.trees().meta.insert(ADMIN_TOKEN_KEY, &hash)?;
+        self.flush_all()
+    }
+}
+
+impl Store {
+    /// The tenant resources go to when an instance administrator does not
+    /// name one.
+    pub fn default_tenant(&self) -> Result<Option<TenantId>, StoreError> {
+        Ok(self
+            .trees()
+            .meta
+            .get(DEFAULT_TENANT_KEY)?
+            .and_then(|bytes| TenantId::from_bytes(&bytes)))
+    }
+
+    /// Records the default tenant.
+    pub fn set_default_tenant(&self, id: TenantId) -> Result<(), StoreError> {
+        self.trees().meta.insert(DEFAULT_TENANT_KEY, &id.to_bytes())?;
         self.flush_all()
     }
 }

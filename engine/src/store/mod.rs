@@ -12,8 +12,8 @@
 //! | `due` | due ms (8 B) + delivery id | empty |
 //! | `inflight` | delivery id | empty (attempts running now) |
 //! | `attempts` | delivery id + attempt number (4 B) | [`Attempt`](crate::model::Attempt) JSON |
-//! | `triggers`, `destinations`, `rules` | id | record JSON |
-//! | `meta` | name | cursor, token hash, schema version |
+//! | `triggers`, `destinations`, `rules`, `tenants`, `tokens` | id | record JSON |
+//! | `meta` | name | cursor, bootstrap token hash, default tenant, schema version |
 //!
 //! Only this module touches sled.
 
@@ -65,6 +65,8 @@ struct Trees {
     triggers: sled::Tree,
     destinations: sled::Tree,
     rules: sled::Tree,
+    tenants: sled::Tree,
+    tokens: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -90,6 +92,8 @@ impl Store {
             triggers: open("triggers")?,
             destinations: open("destinations")?,
             rules: open("rules")?,
+            tenants: open("tenants")?,
+            tokens: open("tokens")?,
             meta: open("meta")?,
         };
         let log_file = match durability {

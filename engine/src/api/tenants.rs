@@ -1,0 +1,96 @@
+//! `/api/v1/tenants`: instance administrators create and list tenants;
+//! tenant tokens see their own tenant only.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::extract::{not_found, parse_id};
+use super::{ApiJson, Caller, ListResponse};
+use crate::error::ApiError;
+use crate::ids::TenantId;
+use crate::model::{Tenant, TenantLimits};
+use crate::server::AppState;
+use crate::time::now_ms;
+
+/// The tenants router.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants", get(list).post(create))
+        .route("/api/v1/tenants/{id}", get(read))
+}
+
+/// Body of `POST /api/v1/tenants`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTenant {
+    /// Display name.
+    pub name: String,
+    /// Inbound limits; absent means the instance defaults.
+    #[serde(default)]
+    pub limits: TenantLimits,
+}
+
+/// `POST /api/v1/tenants` (instance administrators).
+async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateTenant>,
+) -> Result<(StatusCode, Json<Tenant>), ApiError> {
+    caller.require_instance_admin()?;
+    let name = body.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::invalid(
+            "invalid_name",
+            "`name` must be 1 to 200 characters",
+        ));
+    }
+    if body
+        .limits
+        .rate_per_second
+        .is_some_and(|r| !(r > 0.0 && r.is_finite()))
+    {
+        return Err(ApiError::invalid(
+            "invalid_limits",
+            "`limits.rate_per_second` must be a positive number",
+        ));
+    }
+    let tenant = Tenant {
+        id: TenantId::generate(),
+        name: name.to_owned(),
+        limits: body.limits,
+        created_at_ms: now_ms(),
+    };
+    app.store.put_tenant(&tenant)?;
+    tracing::info!(tenant = %tenant.id, "tenant created");
+    Ok((StatusCode::CREATED, Json(tenant)))
+}
+
+/// `GET /api/v1/tenants`: all of them for instance administrators, else
+/// the caller's own.
+async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<ListResponse<Tenant>>, ApiError> {
+    let data = app
+        .store
+        .tenants()?
+        .into_iter()
+        .filter(|t| caller.sees(t.id))
+        .collect();
+    Ok(Json(ListResponse { data }))
+}
+
+/// `GET /api/v1/tenants/{id}`.
+async fn read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Tenant>, ApiError> {
+    let id: TenantId = parse_id(&id, "tenant")?;
+    let tenant = app
+        .store
+        .tenant(id)?
+        .filter(|t| caller.sees(t.id))
+        .ok_or_else(|| not_found("tenant", id))?;
+    Ok(Json(tenant))
+}
