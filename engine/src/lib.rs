@@ -10,6 +10,7 @@
 pub mod api;
 pub mod catalog;
 pub mod config;
+pub mod crypto;
 pub mod delivery;
 pub mod error;
 pub mod fixtures;

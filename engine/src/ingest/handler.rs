@@ -169,7 +169,7 @@ fn prepare_events(
                 data,
                 weir: EventMeta {
                     tenant_id: trigger.tenant_id,
-                    trigger_id: trigger.id,
+                    trigger_id: Some(trigger.id),
                     idempotency_key: event.idempotency_key.clone(),
                     received_at_ms: request.received_at_ms,
                     client_address: request.client_address.clone(),
@@ -179,7 +179,7 @@ fn prepare_events(
             };
             let record = serde_json::to_vec(&draft).map_err(|error| ApiError::internal(&error))?;
             Ok(PendingEvent {
-                trigger_id: trigger.id,
+                dedupe_scope: trigger.id.to_bytes(),
                 idempotency_key: event.idempotency_key,
                 record,
             })

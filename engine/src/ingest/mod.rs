@@ -9,4 +9,9 @@ mod handler;
 mod request;
 mod response;
 
-pub use handler::receive_webhook;
+pub use handler::{is_valid_event_type, receive_webhook};
+
+/// The answer to a commit: `202` with new event ids, or `200 duplicate`.
+pub fn accepted_response(outcomes: &[crate::store::CommitOutcome]) -> axum::response::Response {
+    response::accepted(None, outcomes)
+}

@@ -19,7 +19,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::codec::{dedup_key, dedup_value, split_dedup_value};
 use super::{Store, StoreError};
-use crate::ids::{EventId, TriggerId};
+use crate::ids::EventId;
 use crate::time::now_ms;
 
 /// Requests waiting beyond this many make callers wait for room
@@ -30,8 +30,9 @@ const QUEUE_CAPACITY: usize = 8192;
 /// thread, so encoding uses every core).
 #[derive(Debug)]
 pub struct PendingEvent {
-    /// The trigger the event arrived on; dedupe is scoped to it.
-    pub trigger_id: TriggerId,
+    /// What idempotency keys are unique within: the trigger the event
+    /// arrived on, or for published events the tenant.
+    pub dedupe_scope: [u8; 16],
     /// The provider's key for this delivery.
     pub idempotency_key: String,
     /// The encoded [`EventDraft`](crate::model::EventDraft).
@@ -164,7 +165,7 @@ impl Writer {
                     let id = *next_id
                         .next()
                         .ok_or_else(|| ConflictableTransactionError::Abort(StoreError::Closed))?;
-                    let key = dedup_key(event.trigger_id.to_bytes(), &event.idempotency_key);
+                    let key = dedup_key(event.dedupe_scope, &event.idempotency_key);
                     let earlier = match seen.get(&key) {
                         Some(earlier) => Some(*earlier),
                         None => dedup
