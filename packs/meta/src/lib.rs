@@ -15,7 +15,6 @@
 use weir_sdk::{Connector, NoConfig, Receipt, Rejection, Reply, Secrets, WebhookRequest};
 
 pub mod notification;
-mod time;
 pub mod verify;
 
 /// Secret holding the Meta app secret, which signs notifications.

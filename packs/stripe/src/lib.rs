@@ -17,15 +17,14 @@
 
 mod config;
 mod signature;
-mod time;
 
 use serde::Deserialize;
 use serde_json::Value;
+use weir_sdk::time::rfc3339_checked_from_unix_secs;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
 pub use config::{DEFAULT_TOLERANCE_SECS, StripeConfig};
 pub use signature::{SignatureHeader, check_tolerance};
-pub use time::rfc3339_from_unix;
 
 /// Name of the secret holding the endpoint's signing secret (`whsec_…`).
 pub const SECRET_NAME: &str = "webhook-secret";
@@ -129,7 +128,7 @@ pub fn event_from_body(request: &WebhookRequest) -> Result<NewEvent, Rejection> 
 /// notifications.
 fn created_time(created: &Value) -> Option<String> {
     match created {
-        Value::Number(number) => number.as_i64().and_then(rfc3339_from_unix),
+        Value::Number(number) => number.as_i64().and_then(rfc3339_checked_from_unix_secs),
         Value::String(text) if !text.is_empty() => Some(text.clone()),
         _ => None,
     }

@@ -11,9 +11,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::time::rfc3339_checked_from_unix_secs;
 use weir_sdk::{NewEvent, Receipt, Rejection, Reply, WebhookRequest, percent_decode};
-
-use crate::time::rfc3339_from_seconds;
 
 /// Longest idempotency key accepted from Slack.
 const MAX_KEY_LEN: usize = 200;
@@ -102,7 +101,7 @@ fn event_callback(envelope: Envelope, body: &str) -> Result<NewEvent, Rejection>
     if let Some(channel) = channel_of(&inner) {
         event = event.with_subject(channel);
     }
-    if let Some(time) = envelope.event_time.and_then(rfc3339_from_seconds) {
+    if let Some(time) = envelope.event_time.and_then(rfc3339_checked_from_unix_secs) {
         event = event.with_time(time);
     }
     Ok(event)
@@ -137,10 +136,12 @@ fn form_receipt(body: &str, signed_at: i64) -> Result<Receipt, Rejection> {
             "form body has neither `payload` (interactivity) nor `command` (slash command)".to_owned(),
         ));
     };
-    Ok(Receipt::with_event(match rfc3339_from_seconds(signed_at) {
-        Some(time) => event.with_time(time),
-        None => event,
-    }))
+    Ok(Receipt::with_event(
+        match rfc3339_checked_from_unix_secs(signed_at) {
+            Some(time) => event.with_time(time),
+            None => event,
+        },
+    ))
 }
 
 /// `application/x-www-form-urlencoded` pairs, decoded, in order.

@@ -25,7 +25,6 @@ mod body;
 mod signature;
 #[cfg(test)]
 mod testing;
-mod time;
 
 pub use signature::verify;
 
