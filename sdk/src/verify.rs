@@ -9,8 +9,19 @@ use crate::{Rejection, WebhookRequest};
 /// any of `secrets` (several during a rotation). Compared in constant time
 /// by the host.
 pub fn hmac_any(algorithm: HashAlgorithm, secrets: &[&str], message: &[u8], signatures: &[Vec<u8>]) -> bool {
-    secrets.iter().any(|secret| {
-        let expected = host::hmac(algorithm, secret.as_bytes(), message);
+    hmac_any_key(algorithm, secrets, message, signatures)
+}
+
+/// [`hmac_any`] for keys that are bytes rather than the secret's text,
+/// e.g. Standard Webhooks' base64-decoded `whsec_…` secrets.
+pub fn hmac_any_key<K: AsRef<[u8]>>(
+    algorithm: HashAlgorithm,
+    keys: &[K],
+    message: &[u8],
+    signatures: &[Vec<u8>],
+) -> bool {
+    keys.iter().any(|key| {
+        let expected = host::hmac(algorithm, key.as_ref(), message);
         signatures
             .iter()
             .any(|signature| host::constant_time_equals(&expected, signature))
@@ -143,7 +154,11 @@ mod tests {
             b"body",
             &[vec![0; 32], good.clone()]
         ));
-        assert!(!hmac_any(HashAlgorithm::Sha256, &["old"], b"body", &[good]));
+        let good = [good];
+        assert!(!hmac_any(HashAlgorithm::Sha256, &["old"], b"body", &good));
+        let keys = [vec![0xff_u8, 0x00], b"new".to_vec()];
+        assert!(hmac_any_key(HashAlgorithm::Sha256, &keys, b"body", &good));
+        assert!(!hmac_any_key(HashAlgorithm::Sha256, &keys[..1], b"body", &good));
         assert!(token_any(&["a", "b"], "b"));
         assert!(!token_any(&["a"], "ab"));
     }
