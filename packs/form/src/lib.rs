@@ -20,6 +20,7 @@ mod form;
 
 use serde_json::{Map, Value};
 use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::verify::token_any;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
 pub use config::{DEFAULT_EVENT_TYPE, FormConfig};
@@ -88,12 +89,9 @@ pub fn check_token(request: &WebhookRequest, secrets: &Secrets) -> Result<(), Re
                 "missing form token: send it in the `X-Form-Token` header or the `{TOKEN_PARAM}` query parameter"
             ))
         })?;
-    // Comparing digests keeps the comparison's time independent of the
-    // tokens' lengths as well as their contents.
-    let supplied = host::digest(HashAlgorithm::Sha256, supplied.as_bytes());
-    if tokens.iter().any(|token| {
-        host::constant_time_equals(&host::digest(HashAlgorithm::Sha256, token.as_bytes()), &supplied)
-    }) {
+    // Compared on digests: the time taken says nothing of the tokens'
+    // lengths or contents.
+    if token_any(&tokens, &supplied) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(format!(

@@ -21,6 +21,7 @@ mod config;
 use serde_json::Value;
 use weir_sdk::encoding::{base64_decode, hex_decode};
 use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::verify::hmac_any;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
 pub use config::{Encoding, HmacConfig, TypeSource};
@@ -82,10 +83,7 @@ pub fn verify(request: &WebhookRequest, config: &HmacConfig, secrets: &[&str]) -
             algorithm_name(config.algorithm)
         )));
     }
-    if secrets
-        .iter()
-        .any(|secret| host::verify_hmac(config.algorithm, secret.as_bytes(), &request.body, &mac))
-    {
+    if hmac_any(config.algorithm, secrets, &request.body, &[mac]) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(format!(

@@ -13,7 +13,8 @@
 
 use serde_json::Value;
 use weir_sdk::encoding::base64_decode;
-use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::verify::hmac_any;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
 /// Name of the secret holding the client secret or webhook signing key.
@@ -58,10 +59,7 @@ pub fn verify(request: &WebhookRequest, secrets: &[&str]) -> Result<(), Rejectio
         .ok_or_else(|| {
             Rejection::Unauthorized("`X-Shopify-Hmac-Sha256` is not a base64 HMAC-SHA256".to_owned())
         })?;
-    if secrets
-        .iter()
-        .any(|secret| host::verify_hmac(HashAlgorithm::Sha256, secret.as_bytes(), &request.body, &mac))
-    {
+    if hmac_any(HashAlgorithm::Sha256, secrets, &request.body, &[mac]) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(format!(
@@ -141,7 +139,7 @@ fn check_no_config(config: &Value) -> Result<(), Rejection> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::{Header, Secret, host};
 
     /// Shopify's own test vector: shopify-app-js
     /// packages/apps/shopify-api/lib/webhooks/__tests__/validate.test.ts

@@ -8,7 +8,8 @@
 
 use weir_sdk::Rejection;
 use weir_sdk::encoding::base64_decode;
-use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::verify::hmac_any_key;
 
 /// The prefix Standard Webhooks secrets are shown with.
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -70,19 +71,14 @@ pub fn verify(
 ) -> Result<(), Rejection> {
     let mut signed = format!("{id}.{timestamp}.").into_bytes();
     signed.extend_from_slice(body);
-    for key in keys {
-        let expected = host::hmac(HashAlgorithm::Sha256, key, &signed);
-        if signatures
-            .iter()
-            .any(|mac| host::constant_time_equals(&expected, mac))
-        {
-            return Ok(());
-        }
+    if hmac_any_key(HashAlgorithm::Sha256, keys, &signed, signatures) {
+        Ok(())
+    } else {
+        Err(Rejection::Unauthorized(
+            "no `v1` signature in `webhook-signature` matches the message under the trigger's `webhook-secret`"
+                .to_owned(),
+        ))
     }
-    Err(Rejection::Unauthorized(
-        "no `v1` signature in `webhook-signature` matches the message under the trigger's `webhook-secret`"
-            .to_owned(),
-    ))
 }
 
 /// Refuses a timestamp more than `tolerance_secs` before or after the

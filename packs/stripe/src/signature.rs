@@ -8,7 +8,8 @@
 
 use weir_sdk::Rejection;
 use weir_sdk::encoding::hex_decode;
-use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::verify::hmac_any;
 
 /// A parsed `Stripe-Signature` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,19 +56,13 @@ impl SignatureHeader {
     pub fn verify(&self, body: &[u8], secrets: &[&str]) -> Result<(), Rejection> {
         let mut signed = format!("{}.", self.timestamp).into_bytes();
         signed.extend_from_slice(body);
-        for secret in secrets {
-            let expected = host::hmac(HashAlgorithm::Sha256, secret.as_bytes(), &signed);
-            if self
-                .v1
-                .iter()
-                .any(|mac| host::constant_time_equals(&expected, mac))
-            {
-                return Ok(());
-            }
+        if hmac_any(HashAlgorithm::Sha256, secrets, &signed, &self.v1) {
+            Ok(())
+        } else {
+            Err(unauthorized(
+                "no `v1` signature in `Stripe-Signature` matches the body under the trigger's `webhook-secret`",
+            ))
         }
-        Err(unauthorized(
-            "no `v1` signature in `Stripe-Signature` matches the body under the trigger's `webhook-secret`",
-        ))
     }
 }
 
@@ -109,6 +104,7 @@ fn unauthorized(message: &str) -> Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use weir_sdk::host;
 
     fn sign(secret: &str, timestamp: i64, body: &str) -> String {
         let mac = host::hmac(

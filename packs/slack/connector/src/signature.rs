@@ -2,7 +2,8 @@
 //! HMAC-SHA256 of `v0:{X-Slack-Request-Timestamp}:{raw body}` under the
 //! app's signing secret, and the timestamp must be recent.
 
-use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::verify::hmac_any;
 use weir_sdk::{Rejection, WebhookRequest};
 
 /// Header carrying the signature, `v0=<hex>`.
@@ -25,12 +26,7 @@ pub fn verify(request: &WebhookRequest, secrets: &[&str], tolerance_secs: u64) -
     base.extend_from_slice(timestamp_text.as_bytes());
     base.push(b':');
     base.extend_from_slice(&request.body);
-    // Every secret is tried (no early exit) so the time taken does not say
-    // which one matched.
-    let matched = secrets.iter().fold(false, |matched, secret| {
-        host::verify_hmac(HashAlgorithm::Sha256, secret.as_bytes(), &base, &mac) | matched
-    });
-    if matched {
+    if hmac_any(HashAlgorithm::Sha256, secrets, &base, &[mac]) {
         Ok(timestamp)
     } else {
         Err(Rejection::Unauthorized(
