@@ -33,6 +33,21 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, St
     ))
 }
 
+/// For settings that may be left out but not set to `null` (a plain
+/// `Option<T>` reads `null` as left out):
+///
+/// ```ignore
+/// #[serde(default, deserialize_with = "weir_sdk::config::not_null")]
+/// idempotency_header: Option<String>,
+/// ```
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Parses configuration text; an empty string means `{}`.
 pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     let text = if text.trim().is_empty() { "{}" } else { text };
@@ -79,6 +94,19 @@ mod tests {
             let error = from_value::<Settings>(not_an_object).expect_err("refused");
             assert!(error.contains("expected a JSON object"), "{error}");
         }
+    }
+
+    #[test]
+    fn not_null_settings_may_be_left_out_but_not_null() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Optional {
+            #[serde(default, deserialize_with = "not_null")]
+            header: Option<String>,
+        }
+        let parse = |value| from_value::<Optional>(value).map(|o| o.header);
+        assert_eq!(parse(json!({})), Ok(None));
+        assert_eq!(parse(json!({"header": "X-Id"})), Ok(Some("X-Id".to_owned())));
+        assert!(parse(json!({"header": null})).is_err_and(|e| e.contains("`header`")));
     }
 
     #[test]
