@@ -24,8 +24,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
-pub use config::{DEFAULT_TOLERANCE_SECS, StandardConfig};
-pub use signature::{check_tolerance, decode_secret, parse_timestamp, v1_signatures, verify};
+pub use config::StandardConfig;
+pub use signature::{decode_secret, parse_timestamp, v1_signatures, verify};
 
 /// Name of the secret holding the signing secret (`whsec_…`).
 pub const SECRET_NAME: &str = "webhook-secret";
@@ -49,7 +49,10 @@ impl Connector for StandardWebhooks {
                 request.method
             )));
         }
-        let config = StandardConfig::from_json(&config)?;
+        // Read after the method check, so a GET is refused as such.
+        let config = weir_sdk::config::from_value::<StandardConfig>(config)
+            .map_err(Rejection::Misconfigured)?
+            .validate()?;
         let keys = secrets
             .require_all(SECRET_NAME)?
             .into_iter()
@@ -64,7 +67,7 @@ impl Connector for StandardWebhooks {
         let timestamp = parse_timestamp(request.require_signature_header("webhook-timestamp")?)?;
         let signatures = v1_signatures(request.require_signature_header("webhook-signature")?)?;
         verify(id, timestamp, &request.body, &signatures, &keys)?;
-        check_tolerance(timestamp, request.received_at_ms, config.tolerance_secs)?;
+        config.tolerance_secs.check(request, timestamp)?;
         Ok(Receipt::with_event(event_from_body(request, id, &config)?))
     }
 }

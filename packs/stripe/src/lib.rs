@@ -15,16 +15,15 @@
 //! present, time = `created` (Unix seconds → RFC 3339 UTC; the RFC 3339 text
 //! of v2 event notifications is kept as is). The data is the body verbatim.
 
-mod config;
 mod signature;
 
 use serde::Deserialize;
 use serde_json::Value;
 use weir_sdk::time::rfc3339_checked_from_unix_secs;
+use weir_sdk::verify::Tolerance;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
-pub use config::{DEFAULT_TOLERANCE_SECS, StripeConfig};
-pub use signature::{SignatureHeader, check_tolerance};
+pub use signature::SignatureHeader;
 
 /// Name of the secret holding the endpoint's signing secret (`whsec_…`).
 pub const SECRET_NAME: &str = "webhook-secret";
@@ -41,6 +40,17 @@ const MAX_TYPE_LEN: usize = 190;
 /// The Stripe connector.
 pub struct Stripe;
 
+/// The trigger's connector configuration: `{"tolerance_secs": 300}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeConfig {
+    /// How far, in seconds, the signed timestamp may be from the receive
+    /// time, before or after: 1 to 86400, default 300 (Stripe's SDKs'
+    /// default).
+    #[serde(default)]
+    pub tolerance_secs: Tolerance,
+}
+
 impl Connector for Stripe {
     type Config = Value;
 
@@ -51,11 +61,13 @@ impl Connector for Stripe {
                 request.method
             )));
         }
-        let config = StripeConfig::from_json(&config)?;
+        // Read after the method check, so a GET is refused as such.
+        let config: StripeConfig = weir_sdk::config::from_value(config).map_err(Rejection::Misconfigured)?;
+        let tolerance = config.tolerance_secs.validate()?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         let header = SignatureHeader::parse(request.require_signature_header(SIGNATURE_HEADER)?)?;
         header.verify(&request.body, &secrets)?;
-        check_tolerance(header.timestamp, request.received_at_ms, config.tolerance_secs)?;
+        tolerance.check(request, header.timestamp)?;
         Ok(Receipt::with_event(event_from_body(request)?))
     }
 }
@@ -228,6 +240,35 @@ mod tests {
             Err(Rejection::Stale(_))
         ));
         assert!(Stripe::receive(&old, &secrets(&["s"]), json!({"tolerance_secs": 500})).is_ok());
+    }
+
+    #[test]
+    fn bad_configurations_name_the_field() {
+        for (config, field) in [
+            (json!({"tolerance_secs": "300"}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": 0}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": -5}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": 1.5}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": 86_401}), "`tolerance_secs`"),
+            (json!({"tolerance": 5}), "`tolerance`"),
+            (json!([]), "JSON object"),
+        ] {
+            assert!(
+                matches!(
+                    Stripe::receive(&signed("s"), &secrets(&["s"]), config.clone()),
+                    Err(Rejection::Misconfigured(reason)) if reason.contains(field)
+                ),
+                "{config}"
+            );
+        }
+        assert!(matches!(
+            Stripe::receive(
+                &request("GET", None, ""),
+                &secrets(&["s"]),
+                json!({"tolerance": 5})
+            ),
+            Err(Rejection::MethodNotAllowed(_))
+        ));
     }
 
     #[test]
