@@ -54,7 +54,10 @@ impl Connector for Form {
                 request.method
             )));
         }
-        let config = FormConfig::from_json(&config)?;
+        // Read after the method check, so a GET is refused as such.
+        let config = weir_sdk::config::from_value::<FormConfig>(config)
+            .map_err(Rejection::Misconfigured)?
+            .validate()?;
         check_token(request, secrets)?;
         check_content_type(request)?;
         let mut fields = parse_form(request.body_str()?)?;

@@ -22,7 +22,7 @@ use serde_json::Value;
 use weir_sdk::encoding::{base64_decode, hex_decode};
 use weir_sdk::host::{self, HashAlgorithm};
 use weir_sdk::verify::hmac_any;
-use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
+use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest, event_type_strict};
 
 pub use config::{Encoding, HmacConfig, TypeSource};
 
@@ -48,7 +48,7 @@ impl Connector for Hmac {
                 request.method
             )));
         }
-        let config = HmacConfig::from_json(&config)?;
+        let config = HmacConfig::from_json(config)?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         verify(request, &config, &secrets)?;
         Ok(Receipt::with_event(event(request, &config)?))
@@ -140,17 +140,15 @@ fn idempotency_key(request: &WebhookRequest, config: &HmacConfig) -> Result<Stri
     }
 }
 
-/// A type from the request, lowercased with `/` as `.`; refused unless it is
-/// then made of letters, digits, `.`, `_` and `-`.
+/// A type from the request, trimmed, lowercased with `/` as `.`; refused
+/// unless it is then made of letters, digits, `.`, `_` and `-`.
 fn normalize_type(raw: &str, source: &str) -> Result<String, Rejection> {
-    let kind = raw.trim().to_ascii_lowercase().replace('/', ".");
-    if kind.is_empty() || kind.len() > MAX_TYPE_LEN || !config::is_type_text(&kind) {
-        return Err(Rejection::Malformed(format!(
+    event_type_strict("", raw).map_err(|_| {
+        Rejection::Malformed(format!(
             "{source} `{}` is not an event type (letters, digits, `.`, `_`, `-`, `/`)",
             raw.chars().take(64).collect::<String>()
-        )));
-    }
-    Ok(kind)
+        ))
+    })
 }
 
 fn json_check(body: &str) -> Result<(), Rejection> {

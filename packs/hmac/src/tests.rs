@@ -37,7 +37,7 @@ fn mac(algorithm: HashAlgorithm, secret: &str, body: &str) -> Vec<u8> {
 
 #[test]
 fn githubs_documented_vector_verifies_in_the_hub_signature_style() {
-    let config = HmacConfig::from_json(&github_style()).expect("valid");
+    let config = HmacConfig::from_json(github_style()).expect("valid");
     let good = request(&[("X-Hub-Signature-256", DOC_SIGNATURE)], DOC_BODY);
     assert!(verify(&good, &config, &[DOC_SECRET]).is_ok());
     let tampered = request(&[("X-Hub-Signature-256", DOC_SIGNATURE)], "Hello, World?");
@@ -55,7 +55,7 @@ fn githubs_documented_vector_verifies_in_the_hub_signature_style() {
 #[test]
 fn a_rotation_accepts_the_old_and_the_new_secret() {
     let config =
-        HmacConfig::from_json(&json!({"header": "X-Signature", "event_type": "acme.event"})).expect("valid");
+        HmacConfig::from_json(json!({"header": "X-Signature", "event_type": "acme.event"})).expect("valid");
     for secret in ["old", "new"] {
         let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, secret, BODY));
         let request = request(&[("X-Signature", &signature)], BODY);

@@ -15,7 +15,9 @@ use serde_json::Value;
 use weir_sdk::encoding::base64_decode;
 use weir_sdk::host::HashAlgorithm;
 use weir_sdk::verify::hmac_any;
-use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
+use weir_sdk::{
+    Connector, NewEvent, NoConfig, Receipt, Rejection, Secrets, WebhookRequest, event_type_strict,
+};
 
 /// Name of the secret holding the client secret or webhook signing key.
 pub const SECRET_NAME: &str = "webhook-secret";
@@ -42,7 +44,8 @@ impl Connector for Shopify {
                 request.method
             )));
         }
-        check_no_config(&config)?;
+        // Read after the method check, so a GET is refused as such.
+        weir_sdk::config::from_value::<NoConfig>(config).map_err(Rejection::Misconfigured)?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         verify(request, &secrets)?;
         Ok(Receipt::with_event(event(request)?))
@@ -95,21 +98,16 @@ pub fn event(request: &WebhookRequest) -> Result<NewEvent, Rejection> {
 /// with `_`, joined by `/`.
 fn event_type(topic: &str) -> Result<String, Rejection> {
     let topic = topic.trim();
-    let valid = !topic.is_empty()
-        && topic.len() <= MAX_TOPIC_LEN
-        && topic
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
-    if !valid {
-        return Err(Rejection::Malformed(format!(
+    let refused = || {
+        Rejection::Malformed(format!(
             "`X-Shopify-Topic` `{}` is not a topic such as orders/create",
             topic.chars().take(64).collect::<String>()
-        )));
+        ))
+    };
+    if topic.len() > MAX_TOPIC_LEN {
+        return Err(refused());
     }
-    Ok(format!(
-        "shopify.{}",
-        topic.to_ascii_lowercase().replace('/', ".")
-    ))
+    event_type_strict("shopify.", topic).map_err(|_| refused())
 }
 
 fn non_empty_header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a str> {
@@ -117,22 +115,6 @@ fn non_empty_header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a s
         .header(name)
         .map(str::trim)
         .filter(|value| !value.is_empty())
-}
-
-/// The Shopify connector takes no configuration: anything but `{}` is
-/// refused, naming the first unknown field.
-fn check_no_config(config: &Value) -> Result<(), Rejection> {
-    match config.as_object() {
-        Some(object) => match object.keys().next() {
-            None => Ok(()),
-            Some(field) => Err(Rejection::Misconfigured(format!(
-                "unknown configuration field `{field}`; the shopify connector takes no configuration"
-            ))),
-        },
-        None => Err(Rejection::Misconfigured(
-            "the shopify connector's configuration must be a JSON object".to_owned(),
-        )),
-    }
 }
 
 #[cfg(test)]
