@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use weir_sdk::host::{self, HashAlgorithm};
 use weir_sdk::time::rfc3339_checked_from_unix_secs;
-use weir_sdk::{NewEvent, Receipt, Rejection, Reply, WebhookRequest, percent_decode};
+use weir_sdk::{NewEvent, Receipt, Rejection, Reply, WebhookRequest};
 
 /// Longest idempotency key accepted from Slack.
 const MAX_KEY_LEN: usize = 200;
@@ -23,7 +23,7 @@ const MAX_KEY_LEN: usize = 200;
 pub fn receipt(request: &WebhookRequest, signed_at: i64) -> Result<Receipt, Rejection> {
     let body = request.body_str()?;
     if is_form(request, body) {
-        form_receipt(body, signed_at)
+        form_receipt(request, signed_at)
     } else {
         events_api_receipt(body)
     }
@@ -119,17 +119,11 @@ fn channel_of(event: &InnerEvent) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
-fn form_receipt(body: &str, signed_at: i64) -> Result<Receipt, Rejection> {
-    let fields = parse_form(body);
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let event = if let Some(payload) = field("payload") {
+fn form_receipt(request: &WebhookRequest, signed_at: i64) -> Result<Receipt, Rejection> {
+    let fields = request.form_fields()?;
+    let event = if let Some(payload) = field(&fields, "payload") {
         interaction(payload)?
-    } else if field("command").is_some() {
+    } else if field(&fields, "command").is_some() {
         command(&fields)?
     } else {
         return Err(Rejection::Malformed(
@@ -144,15 +138,12 @@ fn form_receipt(body: &str, signed_at: i64) -> Result<Receipt, Rejection> {
     ))
 }
 
-/// `application/x-www-form-urlencoded` pairs, decoded, in order.
-fn parse_form(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
+/// The first value of form field `name`.
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 /// The fields of an interaction payload Weir needs.
@@ -204,20 +195,14 @@ fn interaction(payload: &str) -> Result<NewEvent, Rejection> {
 /// A slash command: `slack.command` keyed by `trigger_id`; the data is the
 /// form's fields as a JSON object of strings.
 fn command(fields: &[(String, String)]) -> Result<NewEvent, Rejection> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let trigger_id = check_key("trigger_id", field("trigger_id"))?;
+    let trigger_id = check_key("trigger_id", field(fields, "trigger_id"))?;
     let mut data = Map::new();
     for (key, value) in fields {
         data.entry(key.clone())
             .or_insert_with(|| Value::String(value.clone()));
     }
     let mut event = NewEvent::new("slack.command", trigger_id, Value::Object(data).to_string());
-    if let Some(channel) = field("channel_id").filter(|id| !id.is_empty()) {
+    if let Some(channel) = field(fields, "channel_id").filter(|id| !id.is_empty()) {
         event = event.with_subject(channel);
     }
     Ok(event)
