@@ -63,28 +63,14 @@ pub fn signature(request: &WebhookRequest, secrets: &[&str]) -> Result<(), Rejec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weir_sdk::{Header, host};
+    use weir_sdk::testing::{self, RequestBuilder, sign_hex};
 
     fn get(query: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: "GET".into(),
-            query: query.into(),
-            headers: Vec::new(),
-            body: Vec::new(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        RequestBuilder::post().method("GET").query(query).build()
     }
 
     fn post(signature: &str, body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: "POST".into(),
-            query: String::new(),
-            headers: vec![Header::new("X-Hub-Signature-256", signature)],
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        testing::request("POST", &[("X-Hub-Signature-256", signature)], body)
     }
 
     /// Meta's documented sample verification request.
@@ -125,8 +111,8 @@ mod tests {
     #[test]
     fn signatures_verify_under_any_rotated_secret() {
         let body = r#"{"object":"page","entry":[]}"#;
-        let mac = host::hmac(HashAlgorithm::Sha256, b"old-app-secret", body.as_bytes());
-        let request = post(&format!("sha256={}", hex::encode(mac)), body);
+        let mac = sign_hex(HashAlgorithm::Sha256, "old-app-secret", body);
+        let request = post(&format!("sha256={mac}"), body);
         assert!(signature(&request, &["new-app-secret", "old-app-secret"]).is_ok());
         assert!(signature(&request, &["old-app-secret", "new-app-secret"]).is_ok());
         assert!(matches!(

@@ -121,7 +121,7 @@ fn non_empty_header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a s
 mod tests {
     use super::*;
     use serde_json::json;
-    use weir_sdk::{Header, Secret, host};
+    use weir_sdk::testing::{self, sign_base64};
 
     /// Shopify's own test vector: shopify-app-js
     /// packages/apps/shopify-api/lib/webhooks/__tests__/validate.test.ts
@@ -131,28 +131,19 @@ mod tests {
     const HMAC: &str = "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=";
 
     fn request(hmac: &str, body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: "POST".into(),
-            query: String::new(),
-            headers: [
-                ("X-Shopify-Hmac-Sha256", hmac),
-                ("X-Shopify-Topic", "products/create"),
-                ("X-Shopify-Webhook-Id", "123456789"),
-                ("X-Shopify-Shop-Domain", "shop1.myshopify.io"),
-                ("X-Shopify-API-Version", "2023-01"),
-                ("X-Shopify-Triggered-At", "2023-03-29T18:00:27.877041743Z"),
-            ]
-            .iter()
-            .map(|(n, v)| Header::new(*n, *v))
-            .collect(),
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        let headers = [
+            ("X-Shopify-Hmac-Sha256", hmac),
+            ("X-Shopify-Topic", "products/create"),
+            ("X-Shopify-Webhook-Id", "123456789"),
+            ("X-Shopify-Shop-Domain", "shop1.myshopify.io"),
+            ("X-Shopify-API-Version", "2023-01"),
+            ("X-Shopify-Triggered-At", "2023-03-29T18:00:27.877041743Z"),
+        ];
+        testing::request("POST", &headers, body)
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+        testing::secrets(SECRET_NAME, values)
     }
 
     #[test]
@@ -170,11 +161,7 @@ mod tests {
     #[test]
     fn a_rotation_accepts_the_old_and_the_new_secret() {
         assert!(Shopify::receive(&request(HMAC, BODY), &secrets(&["new_secret", SECRET]), json!({})).is_ok());
-        let new_hmac = weir_sdk::encoding::base64_encode(&host::hmac(
-            HashAlgorithm::Sha256,
-            b"new_secret",
-            BODY.as_bytes(),
-        ));
+        let new_hmac = sign_base64(HashAlgorithm::Sha256, "new_secret", BODY);
         assert!(
             Shopify::receive(
                 &request(&new_hmac, BODY),

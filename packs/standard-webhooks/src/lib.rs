@@ -139,8 +139,8 @@ fn event_type(prefix: &str, kind: &str) -> Result<String, Rejection> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use weir_sdk::host::{self, HashAlgorithm};
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::host::HashAlgorithm;
+    use weir_sdk::testing::{self, RequestBuilder, sign_base64};
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const NEW_SECRET: &str = "whsec_c2VjcmV0LWtleS1hZnRlci1yb3RhdGlvbg==";
@@ -149,28 +149,18 @@ mod tests {
 
     fn signed(secret: &str, id: &str, timestamp: u64, body: &str) -> WebhookRequest {
         let key = decode_secret(secret).unwrap_or_default();
-        let mac = host::hmac(
-            HashAlgorithm::Sha256,
-            &key,
-            format!("{id}.{timestamp}.{body}").as_bytes(),
-        );
-        let signature = format!("v1,{}", weir_sdk::encoding::base64_encode(&mac));
-        WebhookRequest {
-            method: "POST".into(),
-            query: String::new(),
-            headers: vec![
-                Header::new("webhook-id", id),
-                Header::new("webhook-timestamp", timestamp.to_string()),
-                Header::new("webhook-signature", signature),
-            ],
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: RECEIVED_AT_MS,
-        }
+        let mac = sign_base64(HashAlgorithm::Sha256, key, format!("{id}.{timestamp}.{body}"));
+        RequestBuilder::post()
+            .header("webhook-id", id)
+            .header("webhook-timestamp", &timestamp.to_string())
+            .header("webhook-signature", &format!("v1,{mac}"))
+            .body(body)
+            .received_at_ms(RECEIVED_AT_MS)
+            .build()
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+        testing::secrets(SECRET_NAME, values)
     }
 
     fn now() -> u64 {

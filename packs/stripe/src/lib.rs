@@ -162,37 +162,28 @@ fn is_valid_type(kind: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use weir_sdk::host::{self, HashAlgorithm};
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::host::HashAlgorithm;
+    use weir_sdk::testing::{self, RequestBuilder, sign_hex};
 
     const RECEIVED_AT_MS: u64 = 1_795_428_000_000;
     const BODY: &str = r#"{"id":"evt_1","object":"event","created":1795427990,"type":"invoice.paid","data":{"object":{"id":"in_1","object":"invoice"}}}"#;
 
     fn signature(secret: &str, timestamp: u64, body: &str) -> String {
-        let mac = host::hmac(
-            HashAlgorithm::Sha256,
-            secret.as_bytes(),
-            format!("{timestamp}.{body}").as_bytes(),
-        );
-        weir_sdk::encoding::hex_encode(&mac)
+        sign_hex(HashAlgorithm::Sha256, secret, format!("{timestamp}.{body}"))
     }
 
     fn request(method: &str, header: Option<String>, body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: method.into(),
-            query: String::new(),
-            headers: header
-                .map(|h| Header::new("Stripe-Signature", h))
-                .into_iter()
-                .collect(),
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: RECEIVED_AT_MS,
-        }
+        let header = header.as_deref().map(|h| ("Stripe-Signature", h));
+        RequestBuilder::post()
+            .method(method)
+            .headers(header.as_slice())
+            .body(body)
+            .received_at_ms(RECEIVED_AT_MS)
+            .build()
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+        testing::secrets(SECRET_NAME, values)
     }
 
     fn signed(secret: &str) -> WebhookRequest {

@@ -84,15 +84,10 @@ fn unauthorized(message: &str) -> Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weir_sdk::host;
+    use weir_sdk::testing::sign_hex;
 
     fn sign(secret: &str, timestamp: i64, body: &str) -> String {
-        let mac = host::hmac(
-            HashAlgorithm::Sha256,
-            secret.as_bytes(),
-            format!("{timestamp}.{body}").as_bytes(),
-        );
-        weir_sdk::encoding::hex_encode(&mac)
+        sign_hex(HashAlgorithm::Sha256, secret, format!("{timestamp}.{body}"))
     }
 
     #[test]

@@ -222,12 +222,8 @@ mod tests {
 
     fn event(subject: Option<&str>, data: &str) -> Event {
         Event {
-            id: "evt_1".into(),
-            source: "/triggers/trg_1".into(),
-            event_type: "github.push".into(),
             subject: subject.map(str::to_owned),
-            time: "2026-11-23T10:00:00.000Z".into(),
-            data: data.into(),
+            ..weir_sdk::testing::event("github.push", data)
         }
     }
 

@@ -210,14 +210,7 @@ mod tests {
     use super::*;
 
     fn event(event_type: &str, data: Value) -> Event {
-        Event {
-            id: "evt_1".into(),
-            source: "/triggers/trg_1".into(),
-            event_type: event_type.into(),
-            subject: None,
-            time: "2026-11-23T10:00:00.000Z".into(),
-            data: data.to_string(),
-        }
+        weir_sdk::testing::event(event_type, data.to_string())
     }
 
     fn config(value: Value) -> EmailConfig {

@@ -75,7 +75,6 @@ mod tests {
     use crate::testing::{
         DOC_BODY, DOC_RECEIVED_MS, DOC_SECRET, DOC_SIGNATURE, DOC_TIMESTAMP, request, sign,
     };
-    use weir_sdk::Secret;
 
     fn doc_request(method: &str) -> WebhookRequest {
         request(
@@ -91,12 +90,7 @@ mod tests {
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(
-            values
-                .iter()
-                .map(|value| Secret::new(SECRET_NAME, *value))
-                .collect(),
-        )
+        weir_sdk::testing::secrets(SECRET_NAME, values)
     }
 
     #[test]
