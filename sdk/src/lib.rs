@@ -43,7 +43,7 @@ pub mod verify;
 #[allow(unsafe_code, missing_docs, clippy::all)]
 pub mod bindings;
 
-pub use connector::{Connector, NoConfig, Secrets, event_type, event_type_strict};
+pub use connector::{Connector, NoConfig, Secrets, event_type, event_type_strict, is_snake_case_name};
 pub use request::percent_decode;
 pub use transformer::Transformer;
 
