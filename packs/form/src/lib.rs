@@ -48,12 +48,7 @@ impl Connector for Form {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "forms are submitted with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "forms are submitted")?;
         // Read after the method check, so a GET is refused as such.
         let config = weir_sdk::config::from_value::<FormConfig>(config)
             .map_err(Rejection::Misconfigured)?

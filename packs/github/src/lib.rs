@@ -21,12 +21,7 @@ impl Connector for Github {
     type Config = NoConfig;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, _config: NoConfig) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "GitHub sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "GitHub sends webhooks")?;
         let secret = secrets.require(SECRET_NAME)?;
         verify_signature(request, secret)?;
 

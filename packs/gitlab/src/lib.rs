@@ -20,7 +20,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use weir_sdk::host::{self, HashAlgorithm};
 use weir_sdk::verify::token_any;
-use weir_sdk::{Connector, NewEvent, NoConfig, Receipt, Rejection, Secrets, WebhookRequest};
+use weir_sdk::{
+    Connector, NewEvent, NoConfig, Receipt, Rejection, Secrets, WebhookRequest, is_snake_case_name,
+};
 
 /// Name of the secret this connector needs, as declared in `pack.toml`.
 pub const SECRET_NAME: &str = "webhook-token";
@@ -34,12 +36,7 @@ impl Connector for Gitlab {
     type Config = NoConfig;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, _config: NoConfig) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "GitLab sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "GitLab sends webhooks")?;
         verify_token(request, &secrets.require_all(SECRET_NAME)?)?;
         let hook = request.require_header("x-gitlab-event")?;
         let payload = request.body_str()?;
@@ -126,7 +123,8 @@ impl Head {
             Some(kind) => kind.clone(),
             None => kind_from_hook(hook),
         };
-        if is_valid_kind(&kind) {
+        // GitLab kinds are lowercase words joined by underscores.
+        if is_snake_case_name(&kind) {
             Ok(kind)
         } else {
             Err(Rejection::Malformed(format!(
@@ -181,15 +179,6 @@ fn kind_from_hook(hook: &str) -> String {
     let name = hook.trim();
     let name = name.strip_suffix(" Hook").unwrap_or(name);
     name.trim().to_ascii_lowercase().replace([' ', '-'], "_")
-}
-
-/// GitLab kinds are lowercase words joined by underscores.
-fn is_valid_kind(kind: &str) -> bool {
-    !kind.is_empty()
-        && kind.len() <= 64
-        && kind
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[cfg(test)]

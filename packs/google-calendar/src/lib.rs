@@ -47,12 +47,7 @@ impl Connector for GoogleCalendar {
         secrets: &Secrets,
         config: CalendarConfig,
     ) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Google Calendar sends notifications with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "Google Calendar sends notifications")?;
         verify_channel_token(request, secrets)?;
         let notification = Notification::from_headers(request)?;
         if notification.resource_state == "sync" && config.ignore_sync {

@@ -42,12 +42,7 @@ impl Connector for Hmac {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "the hmac connector accepts POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "the hmac connector accepts requests")?;
         let config = HmacConfig::from_json(config)?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         verify(request, &config, &secrets)?;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use weir_sdk::host::{self, HashAlgorithm};
 use weir_sdk::time::{rfc3339_checked_from_unix_millis, rfc3339_checked_from_unix_secs};
-use weir_sdk::{NewEvent, Receipt, Rejection};
+use weir_sdk::{NewEvent, Receipt, Rejection, is_snake_case_name};
 
 /// Entry times above this are milliseconds: as seconds they would be after
 /// the year 5000, as milliseconds they are after March 1973.
@@ -167,18 +167,9 @@ pub fn canonical(value: &Value) -> String {
 
 /// Meta object and field names: lowercase letters, digits and `_`.
 fn check_name(what: &str, name: &str) -> Result<(), Rejection> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(Rejection::Malformed(format!(
-            "`{what}` `{name}` is not a Meta {what} name"
-        )))
-    }
+    is_snake_case_name(name)
+        .then_some(())
+        .ok_or_else(|| Rejection::Malformed(format!("`{what}` `{name}` is not a Meta {what} name")))
 }
 
 #[cfg(test)]

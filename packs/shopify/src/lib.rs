@@ -38,12 +38,7 @@ impl Connector for Shopify {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Shopify sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "Shopify sends webhooks")?;
         // Read after the method check, so a GET is refused as such.
         weir_sdk::config::from_value::<NoConfig>(config).map_err(Rejection::Misconfigured)?;
         let secrets = secrets.require_all(SECRET_NAME)?;

@@ -43,12 +43,7 @@ impl Connector for StandardWebhooks {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Standard Webhooks are sent with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "Standard Webhooks are sent")?;
         // Read after the method check, so a GET is refused as such.
         let config = weir_sdk::config::from_value::<StandardConfig>(config)
             .map_err(Rejection::Misconfigured)?

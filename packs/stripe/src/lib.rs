@@ -55,12 +55,7 @@ impl Connector for Stripe {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Stripe sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "Stripe sends webhooks")?;
         // Read after the method check, so a GET is refused as such.
         let config: StripeConfig = weir_sdk::config::from_value(config).map_err(Rejection::Misconfigured)?;
         let tolerance = config.tolerance_secs.validate()?;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use weir_sdk::host::{self, HashAlgorithm};
 use weir_sdk::time::rfc3339_checked_from_unix_secs;
-use weir_sdk::{NewEvent, Receipt, Rejection, Reply, WebhookRequest};
+use weir_sdk::{NewEvent, Receipt, Rejection, Reply, WebhookRequest, is_snake_case_name};
 
 /// Longest idempotency key accepted from Slack.
 const MAX_KEY_LEN: usize = 200;
@@ -210,18 +210,9 @@ fn command(fields: &[(String, String)]) -> Result<NewEvent, Rejection> {
 
 /// Slack's type names: lowercase letters, digits and `_`.
 fn check_name(field: &str, name: &str) -> Result<(), Rejection> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(Rejection::Malformed(format!(
-            "`{field}` `{name}` is not a Slack type name"
-        )))
-    }
+    is_snake_case_name(name)
+        .then_some(())
+        .ok_or_else(|| Rejection::Malformed(format!("`{field}` `{name}` is not a Slack type name")))
 }
 
 /// A present, non-empty identifier of at most [`MAX_KEY_LEN`] bytes.

@@ -54,12 +54,7 @@ impl Connector for SlackConnector {
         secrets: &Secrets,
         config: SlackConfig,
     ) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Slack sends requests with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "Slack sends requests")?;
         let tolerance = config.tolerance_secs.validate()?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         let signed_at = signature::verify(request, &secrets, tolerance)?;
