@@ -40,8 +40,7 @@ impl Connector for Gitlab {
         verify_token(request, &secrets.require_all(SECRET_NAME)?)?;
         let hook = request.require_header("x-gitlab-event")?;
         let payload = request.body_str()?;
-        let head: Head = serde_json::from_str(payload)
-            .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+        let head: Head = request.json()?;
         let kind = head.kind(hook)?;
         let mut event = NewEvent::new(format!("gitlab.{kind}"), idempotency_key(request)?, payload);
         if let Some(subject) = head.subject(&kind) {

@@ -18,6 +18,7 @@
 
 mod config;
 
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use weir_sdk::encoding::{base64_decode, hex_decode};
 use weir_sdk::host::{self, HashAlgorithm};
@@ -92,16 +93,15 @@ pub fn event(request: &WebhookRequest, config: &HmacConfig) -> Result<NewEvent, 
     let body = request.body_str()?;
     let kind = match &config.type_source {
         TypeSource::Fixed(kind) => {
-            json_check(body)?;
+            request.json::<IgnoredAny>()?;
             kind.clone()
         }
         TypeSource::Header(header) => {
-            json_check(body)?;
+            request.json::<IgnoredAny>()?;
             normalize_type(request.require_header(header)?, &format!("header `{header}`"))?
         }
         TypeSource::Field(field) => {
-            let value: Value = serde_json::from_str(body)
-                .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+            let value: Value = request.json()?;
             let text = value.get(field).and_then(Value::as_str).ok_or_else(|| {
                 Rejection::Malformed(format!(
                     "body has no top-level string field `{field}` for the event type"
@@ -144,12 +144,6 @@ fn normalize_type(raw: &str, source: &str) -> Result<String, Rejection> {
             raw.chars().take(64).collect::<String>()
         ))
     })
-}
-
-fn json_check(body: &str) -> Result<(), Rejection> {
-    serde_json::from_str::<serde::de::IgnoredAny>(body)
-        .map(drop)
-        .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))
 }
 
 fn strip_prefix_ignoring_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {

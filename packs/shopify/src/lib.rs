@@ -77,8 +77,7 @@ pub fn event(request: &WebhookRequest) -> Result<NewEvent, Rejection> {
         )));
     }
     let body = request.body_str()?;
-    serde_json::from_str::<serde::de::IgnoredAny>(body)
-        .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+    request.json::<serde::de::IgnoredAny>()?;
     let mut event = NewEvent::new(event_type, id, body);
     if let Some(shop) = non_empty_header(request, "x-shopify-shop-domain") {
         event = event.with_subject(shop);

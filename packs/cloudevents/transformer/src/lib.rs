@@ -169,11 +169,7 @@ impl Transformer for CloudEvents {
     fn transform(event: &Event, config: CloudEventsConfig) -> Result<Outgoing, TransformError> {
         let settings = config.check()?;
         let body = envelope(event, &settings)?;
-        Ok(Outgoing {
-            body: body.into_bytes(),
-            content_type: CONTENT_TYPE.to_owned(),
-            headers: Vec::new(),
-        })
+        Ok(Outgoing::new(body, CONTENT_TYPE))
     }
 }
 
