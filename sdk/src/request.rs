@@ -23,6 +23,22 @@ impl WebhookRequest {
             .map(|header| header.value.as_str())
     }
 
+    /// `Ok` when the request's method is `method` (compared exactly, e.g.
+    /// `"POST"`), else a `method-not-allowed` rejection that reads
+    /// `"{sender} with {method}, not {actual}"`:
+    /// `request.require_method("POST", "Stripe sends webhooks")?` refuses a
+    /// GET with `Stripe sends webhooks with POST, not GET`.
+    pub fn require_method(&self, method: &str, sender: &str) -> Result<(), Rejection> {
+        if self.method == method {
+            Ok(())
+        } else {
+            Err(Rejection::MethodNotAllowed(format!(
+                "{sender} with {method}, not {}",
+                self.method
+            )))
+        }
+    }
+
     /// Header `name`, or an `unauthorized` rejection saying it is missing;
     /// for signature headers.
     pub fn require_signature_header(&self, name: &str) -> Result<&str, Rejection> {
@@ -120,6 +136,19 @@ mod tests {
         assert_eq!(request.header("x-github-event"), Some("push"));
         assert_eq!(request.header("X-GITHUB-EVENT"), Some("push"));
         assert_eq!(request.header("x-other"), None);
+    }
+
+    #[test]
+    fn other_methods_are_refused_saying_which_is_expected() {
+        let mut request = request("", &[]);
+        assert!(request.require_method("POST", "Acme sends webhooks").is_ok());
+        request.method = "GET".into();
+        assert!(matches!(
+            request.require_method("POST", "Acme sends webhooks"),
+            Err(Rejection::MethodNotAllowed(reason)) if reason == "Acme sends webhooks with POST, not GET"
+        ));
+        request.method = "post".into();
+        assert!(request.require_method("POST", "Acme sends webhooks").is_err());
     }
 
     #[test]
