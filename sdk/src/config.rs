@@ -48,11 +48,14 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
-/// Parses configuration text; an empty string means `{}`.
+/// Parses configuration text (an empty string means `{}`); like
+/// [`from_value`], anything but a JSON object is refused, so an array can
+/// never pass as a struct's fields in order.
 pub(crate) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     let text = if text.trim().is_empty() { "{}" } else { text };
-    let deserializer = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| describe(&error))
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("invalid configuration: not JSON: {error}"))?;
+    from_value(value)
 }
 
 fn describe(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
@@ -74,6 +77,15 @@ mod tests {
     struct Settings {
         #[serde(default)]
         retries: u32,
+    }
+
+    #[test]
+    fn text_that_is_not_an_object_is_refused() {
+        assert!(from_text::<Settings>("[]").is_err_and(|e| e.contains("not an array")));
+        assert!(from_text::<Settings>("[1]").is_err());
+        assert!(from_text::<Settings>("{").is_err_and(|e| e.contains("not JSON")));
+        assert_eq!(from_text::<Settings>("").map(|s| s.retries), Ok(0));
+        assert!(from_text::<Settings>("{\"retries\": \"x\"}").is_err_and(|e| e.contains("`retries`")));
     }
 
     #[test]

@@ -97,8 +97,12 @@ pub fn percent_decode(text: &str) -> String {
         match bytes[index] {
             b'+' => out.push(b' '),
             b'%' if index + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[index + 1..index + 3])
+                // Both must be hex digits: `from_str_radix` alone would take
+                // `%+1` as a signed number.
+                let digits = &bytes[index + 1..index + 3];
+                match std::str::from_utf8(digits)
                     .ok()
+                    .filter(|_| digits.iter().all(u8::is_ascii_hexdigit))
                     .and_then(|hex| u8::from_str_radix(hex, 16).ok())
                 {
                     Some(byte) => {
@@ -181,5 +185,8 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(percent_decode("%41%42"), "AB");
+        // `%` stays literal (not a hex escape); `+` is still a space.
+        assert_eq!(percent_decode("%+1"), "% 1");
+        assert_eq!(percent_decode("%-1x"), "%-1x");
     }
 }
