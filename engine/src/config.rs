@@ -61,6 +61,15 @@ pub struct Config {
     pub packs: PackLimits,
     /// Outbound delivery settings.
     pub delivery: DeliveryConfig,
+    /// The key sealing secrets at rest (destination headers): a file
+    /// holding base64 of 32 bytes, created on first start when missing.
+    /// Default `<data_dir>/encryption.key`; `WEIR_ENCRYPTION_KEY` (base64)
+    /// takes precedence. Keep it apart from the data's backups.
+    pub encryption_key_file: Option<PathBuf>,
+    /// The key from `WEIR_ENCRYPTION_KEY`; never read from or written to
+    /// the config file.
+    #[serde(skip)]
+    pub encryption_key: Option<String>,
     /// The admin token to install at start-up, from `WEIR_ADMIN_TOKEN`;
     /// never read from or written to the config file.
     #[serde(skip)]
@@ -150,6 +159,11 @@ pub struct DeliveryConfig {
     pub allow_private_networks: Vec<IpNet>,
     /// Bytes of each response body kept with the attempt. Default 4096.
     pub response_preview_bytes: usize,
+    /// A destination whose every attempt has failed for this long is
+    /// disabled (with a `weir.destination.disabled` event); `0s` never.
+    /// Default `5days`.
+    #[serde(with = "human_duration")]
+    pub disable_after: Duration,
 }
 
 impl Default for Config {
@@ -162,6 +176,8 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             packs: PackLimits::default(),
             delivery: DeliveryConfig::default(),
+            encryption_key_file: None,
+            encryption_key: None,
             bootstrap_admin_token: None,
         }
     }
@@ -211,6 +227,7 @@ impl Default for DeliveryConfig {
             timeout: Duration::from_secs(15),
             allow_private_networks: Vec::new(),
             response_preview_bytes: 4096,
+            disable_after: Duration::from_secs(5 * 24 * 3600),
         }
     }
 }

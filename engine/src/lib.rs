@@ -19,6 +19,7 @@ pub mod ids;
 pub mod ingest;
 pub mod model;
 pub mod packkit;
+pub mod ratelimit;
 pub mod router;
 pub mod rules;
 pub mod server;

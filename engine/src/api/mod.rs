@@ -16,7 +16,7 @@ use axum::Router;
 use axum::middleware;
 
 pub use auth::{AdminToken, Caller, ensure_admin_token, mint_token, token_hash};
-pub use extract::{ApiJson, ListResponse};
+pub use extract::{ApiJson, ApiJsonOrDefault, ListResponse};
 
 use crate::server::AppState;
 

@@ -12,8 +12,11 @@ mod tenant;
 mod trigger;
 
 pub use component_ref::{ComponentRef, InvalidComponentRef, is_valid_name as component_ref_name_is_valid};
-pub use delivery::{Attempt, AttemptOutcome, Delivery, DeliveryStatus};
-pub use destination::{Destination, DestinationUrl, InvalidUrl};
+pub use delivery::{Attempt, AttemptOutcome, Delivery, DeliveryStatus, FifoSlot};
+pub use destination::{
+    Destination, DestinationUrl, InvalidUrl, Ordering, PayloadEncryption, RateLimit, RotatingSecret,
+    SealedHeader,
+};
 pub use event::{EventDraft, EventMeta, StoredEvent};
 pub use rule::Rule;
 pub use secret::{NamedSecret, SigningSecret, WebhookKey, random_alphanumeric};

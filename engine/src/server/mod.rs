@@ -24,9 +24,11 @@ pub use state::{AppInner, AppState};
 use crate::api::{self, AdminToken, ensure_admin_token};
 use crate::catalog::Catalog;
 use crate::config::{Config, ConfigError};
+use crate::crypto::{SealError, SecretBox};
 use crate::delivery::Dispatcher;
-use crate::delivery::attempt::Deliverer;
+use crate::delivery::attempt::{Deliverer, DelivererParts};
 use crate::delivery::client::{self, ClientError};
+use crate::delivery::health::DestinationHealth;
 use crate::delivery::ssrf::AddressPolicy;
 use crate::error::ApiError;
 use crate::host::{PluginHost, RuntimeError};
@@ -52,6 +54,9 @@ pub enum StartError {
     /// The HTTP client could not be created.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The key sealing secrets at rest is unusable.
+    #[error(transparent)]
+    Secrets(#[from] SealError),
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -112,7 +117,12 @@ impl Server {
                 "deliveries interrupted by the last stop are queued again"
             );
         }
-        let catalog = Arc::new(Catalog::load(store.clone())?);
+        let key_file = config
+            .encryption_key_file
+            .clone()
+            .unwrap_or_else(|| config.data_dir.join("encryption.key"));
+        let secrets = Arc::new(SecretBox::load(config.encryption_key.as_deref(), &key_file)?);
+        let catalog = Arc::new(Catalog::load(store.clone(), secrets)?);
         let appended = Arc::new(Notify::new());
         let scheduled = Arc::new(Notify::new());
         let (committer, committer_thread) = Committer::start(
@@ -132,14 +142,26 @@ impl Server {
             Arc::clone(&scheduled),
         );
         let router_task = tokio::spawn(router.run(shutdown.child_token()));
-        let deliverer = Deliverer::new(
+        let deliverer = Deliverer::new(DelivererParts {
+            store: store.clone(),
+            host: Arc::clone(&host),
+            catalog: Arc::clone(&catalog),
+            client: http,
+            policy: Arc::clone(&address_policy),
+            config: config.delivery.clone(),
+            health: DestinationHealth::new(
+                store.clone(),
+                Arc::clone(&catalog),
+                committer.clone(),
+                config.delivery.disable_after,
+            ),
+        });
+        let dispatcher = Dispatcher::new(
             store.clone(),
-            Arc::clone(&host),
-            http,
-            Arc::clone(&address_policy),
-            config.delivery.clone(),
+            deliverer,
+            Arc::clone(&scheduled),
+            config.delivery.concurrency,
         );
-        let dispatcher = Dispatcher::new(store.clone(), deliverer, scheduled, config.delivery.concurrency);
         let dispatcher_task = tokio::spawn(dispatcher.run(shutdown.child_token()));
         let watcher_task = tokio::spawn(pack_watcher::watch(
             Arc::clone(&host),
@@ -157,6 +179,7 @@ impl Server {
             admin_token_hash,
             address_policy,
             default_tenant,
+            scheduled,
         });
         let app = app(state);
         let stop = shutdown.clone();

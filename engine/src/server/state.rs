@@ -36,12 +36,19 @@ pub struct AppInner {
     pub address_policy: Arc<AddressPolicy>,
     /// Where an instance administrator's new resources go by default.
     pub default_tenant: TenantId,
+    /// Wakes the delivery dispatcher (new or requeued deliveries).
+    pub scheduled: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     /// Wraps `inner`.
     pub fn new(inner: AppInner) -> Self {
         Self(Arc::new(inner))
+    }
+
+    /// Tells the dispatcher there is new work (after a replay).
+    pub fn wake_dispatcher(&self) {
+        self.scheduled.notify_one();
     }
 
     /// The tenant a new resource of `caller` belongs to (see

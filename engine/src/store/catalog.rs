@@ -40,6 +40,41 @@ impl Store {
         self.get(&self.trees().destinations, "destinations", id.to_bytes())
     }
 
+    /// Changes destination `id` atomically with `change` (other writers
+    /// cannot interleave); returns the result, `None` when it does not
+    /// exist. `change` may run more than once and must not do I/O.
+    pub fn update_destination(
+        &self,
+        id: DestinationId,
+        mut change: impl FnMut(&mut Destination),
+    ) -> Result<Option<Destination>, StoreError> {
+        let tree = &self.trees().destinations;
+        let mut failure = None;
+        let updated = tree.update_and_fetch(id.to_bytes(), |old| {
+            let old = old?;
+            let mut destination: Destination = match decode("destinations", old) {
+                Ok(destination) => destination,
+                Err(error) => {
+                    failure = Some(error);
+                    return Some(old.to_vec());
+                }
+            };
+            change(&mut destination);
+            match encode(&destination) {
+                Ok(bytes) => Some(bytes),
+                Err(error) => {
+                    failure = Some(error);
+                    Some(old.to_vec())
+                }
+            }
+        })?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        self.sync()?;
+        updated.map(|bytes| decode("destinations", &bytes)).transpose()
+    }
+
     /// Every destination, oldest first.
     pub fn destinations(&self) -> Result<Vec<Destination>, StoreError> {
         self.list(&self.trees().destinations, "destinations")

@@ -11,6 +11,7 @@
 //! | `deliveries` | delivery id | [`Delivery`](crate::model::Delivery) JSON |
 //! | `due` | due ms (8 B) + delivery id | empty |
 //! | `inflight` | delivery id | empty (attempts running now) |
+//! | `fifo` | destination + key hash (16 B) + position (16 B) | delivery id |
 //! | `attempts` | delivery id + attempt number (4 B) | [`Attempt`](crate::model::Attempt) JSON |
 //! | `triggers`, `destinations`, `rules`, `tenants`, `tokens` | id | record JSON |
 //! | `meta` | name | cursor, bootstrap token hash, default tenant, schema version |
@@ -52,6 +53,9 @@ struct Inner {
     /// own flush uses `sync_file_range`, which does not flush the drive's
     /// cache.
     log_file: Option<File>,
+    /// Serialises changes to FIFO queues (joining and leaving), whose
+    /// head is found by a range scan that a transaction cannot do.
+    fifo_lock: std::sync::Mutex<()>,
 }
 
 /// The trees, opened once.
@@ -61,6 +65,7 @@ struct Trees {
     deliveries: sled::Tree,
     due: sled::Tree,
     inflight: sled::Tree,
+    fifo: sled::Tree,
     attempts: sled::Tree,
     triggers: sled::Tree,
     destinations: sled::Tree,
@@ -88,6 +93,7 @@ impl Store {
             deliveries: open("deliveries")?,
             due: open("due")?,
             inflight: open("inflight")?,
+            fifo: open("fifo")?,
             attempts: open("attempts")?,
             triggers: open("triggers")?,
             destinations: open("destinations")?,
@@ -106,6 +112,7 @@ impl Store {
                 trees,
                 durability,
                 log_file,
+                fifo_lock: std::sync::Mutex::new(()),
             }),
         };
         store.check_schema_version()?;
