@@ -1,13 +1,13 @@
 //! `/api/v1/destinations`: create, list and read destinations. The signing
 //! secret is shown once, in the answer to its creation.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{not_found, parse_id};
+use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJson, Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::{DestinationId, TenantId};
@@ -142,7 +142,7 @@ async fn list(
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DestinationView>, ApiError> {
     let id: DestinationId = parse_id(&id, "destination")?;
     let destination = app

@@ -1,11 +1,11 @@
 //! `/api/v1/events`: the event log, newest first, and single events.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::extract::{not_found, parse_id};
+use super::extract::{ApiPath, ApiQuery, not_found, parse_id};
 use super::{Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::EventId;
@@ -38,7 +38,7 @@ pub struct ListEvents {
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListEvents>,
+    ApiQuery(query): ApiQuery<ListEvents>,
 ) -> Result<Json<ListResponse<StoredEvent>>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     Ok(Json(ListResponse {
@@ -52,7 +52,7 @@ async fn list(
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<StoredEvent>, ApiError> {
     let id: EventId = parse_id(&id, "event")?;
     let event = app
