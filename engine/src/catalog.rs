@@ -1,6 +1,7 @@
 //! [`Catalog`]: in-memory snapshots of the configuration the hot paths read
-//! — triggers by webhook key for ingest, the compiled rule set for the
-//! router — rebuilt from the store whenever the admin API changes them.
+//! — triggers by webhook key and tenants (their limits) for ingest, the
+//! compiled rule set for the router — rebuilt from the store whenever the
+//! admin API changes them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -8,8 +9,8 @@ use std::sync::{Arc, RwLock};
 use jsonpath_rust::parser::model::JpQuery;
 
 use crate::crypto::SecretBox;
-use crate::ids::DestinationId;
-use crate::model::{ApiToken, Destination, Ordering, Trigger};
+use crate::ids::{DestinationId, TenantId};
+use crate::model::{ApiToken, Destination, Ordering, Tenant, Trigger};
 use crate::rules::RuleSet;
 use crate::store::{Store, StoreError};
 
@@ -22,6 +23,7 @@ pub struct Catalog {
     triggers_by_key: RwLock<Arc<HashMap<String, Arc<Trigger>>>>,
     rules: RwLock<Arc<RuleSet>>,
     tokens_by_prefix: RwLock<Arc<HashMap<String, Arc<ApiToken>>>>,
+    tenants: RwLock<Arc<HashMap<TenantId, Arc<Tenant>>>>,
 }
 
 impl Catalog {
@@ -35,8 +37,10 @@ impl Catalog {
             triggers_by_key: RwLock::default(),
             rules: RwLock::default(),
             tokens_by_prefix: RwLock::default(),
+            tenants: RwLock::default(),
         };
         catalog.reload_triggers()?;
+        catalog.reload_tenants()?;
         catalog.reload_rules()?;
         catalog.reload_tokens()?;
         catalog.reload_destinations()?;
@@ -62,6 +66,23 @@ impl Catalog {
             .map(|trigger| (trigger.webhook_key.as_str().to_owned(), Arc::new(trigger)))
             .collect();
         write(&self.triggers_by_key, Arc::new(index));
+        Ok(())
+    }
+
+    /// The tenant `id`.
+    pub fn tenant(&self, id: TenantId) -> Option<Arc<Tenant>> {
+        read(&self.tenants).get(&id).cloned()
+    }
+
+    /// Rebuilds the tenant index after a tenant was created or changed.
+    pub fn reload_tenants(&self) -> Result<(), StoreError> {
+        let index = self
+            .store
+            .tenants()?
+            .into_iter()
+            .map(|tenant| (tenant.id, Arc::new(tenant)))
+            .collect();
+        write(&self.tenants, Arc::new(index));
         Ok(())
     }
 

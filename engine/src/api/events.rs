@@ -1,6 +1,6 @@
 //! `/api/v1/events`: the event log, newest first, and single events.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::extract::{not_found, parse_id};
+use super::extract::{ApiPath, ApiQuery, not_found, parse_id};
 use super::{ApiJson, Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::{EventId, TenantId};
@@ -43,7 +43,7 @@ pub struct ListEvents {
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListEvents>,
+    ApiQuery(query): ApiQuery<ListEvents>,
 ) -> Result<Json<ListResponse<StoredEvent>>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     Ok(Json(ListResponse {
@@ -57,7 +57,7 @@ async fn list(
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<StoredEvent>, ApiError> {
     let id: EventId = parse_id(&id, "event")?;
     let event = app
@@ -167,9 +167,11 @@ async fn publish(
         .committer
         .commit(vec![PendingEvent {
             dedupe_scope: tenant_id.to_bytes(),
+            trigger_id: None,
+            tenant_id,
             idempotency_key,
             record,
         }])
         .await?;
-    Ok(crate::ingest::accepted_response(&outcomes))
+    crate::ingest::accepted_response(&outcomes)
 }

@@ -121,6 +121,8 @@ impl DestinationHealth {
         self.committer
             .commit(vec![PendingEvent {
                 dedupe_scope: destination.tenant_id.to_bytes(),
+                trigger_id: None,
+                tenant_id: destination.tenant_id,
                 idempotency_key: draft.weir.idempotency_key.clone(),
                 record,
             }])

@@ -6,6 +6,8 @@ mod component_ref;
 mod delivery;
 mod destination;
 mod event;
+mod policy;
+mod request_log;
 mod rule;
 mod secret;
 mod tenant;
@@ -18,6 +20,8 @@ pub use destination::{
     SealedHeader,
 };
 pub use event::{EventDraft, EventMeta, StoredEvent};
+pub use policy::{InvalidPolicy, MAX_ALLOWED_NETWORKS, TriggerPolicy, is_method_name, networks};
+pub use request_log::{RequestOutcome, RequestRecord, TriggerStats};
 pub use rule::Rule;
 pub use secret::{NamedSecret, SigningSecret, WebhookKey, random_alphanumeric};
 pub use tenant::{ApiToken, Role, Tenant, TenantLimits};

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode};
 use axum::routing::any;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -32,7 +33,8 @@ use crate::delivery::health::DestinationHealth;
 use crate::delivery::ssrf::AddressPolicy;
 use crate::error::ApiError;
 use crate::host::{PluginHost, RuntimeError};
-use crate::ingest;
+use crate::ingest::maintenance::Maintenance;
+use crate::ingest::{self, Gateway, RequestLog};
 use crate::router::Router as EventRouter;
 use crate::store::{Committer, Store, StoreError};
 
@@ -131,6 +133,10 @@ impl Server {
             config.ingest.dedupe_retention,
             Arc::clone(&appended),
         )?;
+        let (request_log, request_log_thread) =
+            RequestLog::start(store.clone(), config.ingest.request_log_queue)
+                .map_err(|e| StartError::Task(e.to_string()))?;
+        let gateway = Arc::new(Gateway::new(request_log));
         let address_policy = Arc::new(AddressPolicy::new(config.delivery.allow_private_networks.clone()));
         let http = client::build(Arc::clone(&address_policy))?;
 
@@ -163,6 +169,15 @@ impl Server {
             config.delivery.concurrency,
         );
         let dispatcher_task = tokio::spawn(dispatcher.run(shutdown.child_token()));
+        let maintenance_task = tokio::spawn(
+            Maintenance {
+                store: store.clone(),
+                gateway: Arc::clone(&gateway),
+                prune_interval: config.ingest.prune_interval,
+                request_log_retention: config.ingest.request_log_retention,
+            }
+            .run(shutdown.child_token()),
+        );
         let watcher_task = tokio::spawn(pack_watcher::watch(
             Arc::clone(&host),
             config.plugins_dir.clone(),
@@ -176,6 +191,7 @@ impl Server {
             catalog,
             host,
             committer,
+            gateway,
             admin_token_hash,
             address_policy,
             default_tenant,
@@ -183,6 +199,7 @@ impl Server {
         });
         let app = app(state);
         let stop = shutdown.clone();
+        let handle_store = store.clone();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(stop.clone().cancelled_owned())
@@ -193,15 +210,26 @@ impl Server {
             let _ = router_task.await;
             let _ = dispatcher_task.await;
             let _ = watcher_task.await;
-            let _ = tokio::task::spawn_blocking(move || committer_thread.join()).await;
-            if let Err(error) = store.flush_all() {
-                tracing::error!(%error, "final flush failed");
+            let _ = maintenance_task.await;
+            let _ = tokio::task::spawn_blocking(move || {
+                let _ = committer_thread.join();
+                request_log_thread.stop();
+            })
+            .await;
+            // The last checkpoint flushes everything and records that it
+            // is on disk (see `store::checkpoint`).
+            if let Err(error) = store.checkpoint() {
+                tracing::error!(%error, "final checkpoint failed");
+                if let Err(error) = store.flush_all() {
+                    tracing::error!(%error, "final flush failed");
+                }
             }
             served
         });
         tracing::info!(%addr, "weir is listening");
         Ok(ServerHandle {
             addr,
+            store: handle_store,
             admin_token,
             shutdown,
             task,
@@ -229,19 +257,31 @@ fn ensure_default_tenant(store: &Store) -> Result<crate::ids::TenantId, StoreErr
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        // A wildcard, so that every request under the prefix reaches ingest
+        // and is recorded in the request log (a key with `/` is unknown).
         .route(
-            "/api/v1/webhooks/{webhook_key}",
+            "/api/v1/webhooks/{*webhook_key}",
             any(ingest::receive_webhook).layer(DefaultBodyLimit::disable()),
         )
         .merge(api::router(state.clone()).layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT)))
         .merge(health::router())
         .fallback(|| async { ApiError::not_found("no_route", "no such endpoint") })
+        // Last, so it covers every route above.
+        .method_not_allowed_fallback(|method: Method| async move {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("this endpoint does not accept {method}; the `Allow` header lists what it does"),
+            )
+        })
         .with_state(state)
 }
 
 /// A running Weir.
 pub struct ServerHandle {
     addr: SocketAddr,
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
+    store: Store,
     admin_token: Option<AdminToken>,
     shutdown: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
@@ -257,6 +297,13 @@ impl ServerHandle {
     /// without `WEIR_ADMIN_TOKEN`). Returned once.
     pub fn take_admin_token(&mut self) -> Option<AdminToken> {
         self.admin_token.take()
+    }
+
+    /// Makes every store write fail (or work again): for tests proving
+    /// that ingest answers 503, never 2xx, when the disk refuses writes.
+    #[cfg(feature = "fault-injection")]
+    pub fn fail_store_writes_for_tests(&self, fail: bool) {
+        self.store.fail_writes_for_tests(fail);
     }
 
     /// A token whose cancellation starts a graceful shutdown.

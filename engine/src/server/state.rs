@@ -10,6 +10,7 @@ use crate::delivery::ssrf::AddressPolicy;
 use crate::error::ApiError;
 use crate::host::PluginHost;
 use crate::ids::TenantId;
+use crate::ingest::Gateway;
 use crate::store::{Committer, Store};
 
 /// Shared state of the HTTP application; cheap to clone.
@@ -28,6 +29,8 @@ pub struct AppInner {
     pub host: Arc<PluginHost>,
     /// The ingest group committer.
     pub committer: Committer,
+    /// Ingest's rate limiters, quota reservations and request log queue.
+    pub gateway: Arc<Gateway>,
     /// Base of printed webhook URLs, e.g. `https://hooks.example.com`.
     pub public_base_url: String,
     /// SHA-256 of the admin token.
