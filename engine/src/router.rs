@@ -81,7 +81,7 @@ impl Router {
             .iter()
             .flat_map(|event| plan(&rules, &self.catalog, event, now))
             .collect();
-        self.store.schedule(last.id, &deliveries)?;
+        self.store.schedule(Some(last.id), &deliveries)?;
         if !deliveries.is_empty() {
             tracing::debug!(events = events.len(), deliveries = deliveries.len(), "routed");
             self.scheduled.notify_one();

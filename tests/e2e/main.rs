@@ -14,6 +14,7 @@ mod pack_cli;
 mod pack_fixtures;
 mod request_log;
 mod restart;
+mod rules_api;
 mod startup;
 mod tenancy;
 mod triggers_api;

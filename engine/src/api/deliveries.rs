@@ -6,18 +6,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiPath, ApiQuery, not_found, parse_id};
-use super::{Caller, ListResponse};
+use super::Caller;
+use super::extract::{ApiPath, ApiQuery, Page, Pagination, not_found, parse_id};
 use crate::error::ApiError;
 use crate::ids::{DeliveryId, DestinationId, EventId};
 use crate::model::{Attempt, Delivery, DeliveryStatus};
 use crate::server::AppState;
 use crate::store::DeliveryFilter;
-
-/// Page size when the client does not ask.
-const DEFAULT_LIMIT: usize = 50;
-/// Largest page.
-const MAX_LIMIT: usize = 500;
+use crate::time::parse_rfc3339;
 
 /// The deliveries router.
 pub fn router() -> Router<AppState> {
@@ -36,8 +32,14 @@ pub struct ListDeliveries {
     pub destination_id: Option<DestinationId>,
     /// Only deliveries in this state.
     pub status: Option<DeliveryStatus>,
+    /// Only deliveries created at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only deliveries created before this time (RFC 3339).
+    pub until: Option<String>,
     /// Page size (1–500, default 50).
     pub limit: Option<usize>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
 /// A delivery with its attempts.
@@ -50,22 +52,38 @@ pub struct DeliveryDetail {
     pub attempt_log: Vec<Attempt>,
 }
 
-/// `GET /api/v1/deliveries`.
+/// `GET /api/v1/deliveries`: newest first, a page at a time.
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<ListDeliveries>,
-) -> Result<Json<ListResponse<Delivery>>, ApiError> {
+) -> Result<Json<Page<Delivery>>, ApiError> {
+    let page = Pagination::new(query.limit, query.cursor)?;
     let filter = DeliveryFilter {
         tenant_id: caller.tenant,
         event_id: query.event_id,
         destination_id: query.destination_id,
         status: query.status,
+        created_since_ms: query_time("since", query.since.as_deref())?,
+        created_until_ms: query_time("until", query.until.as_deref())?,
+        before: page.cursor_as()?,
     };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    Ok(Json(ListResponse {
-        data: app.store.deliveries(&filter, limit)?,
-    }))
+    let found = app.store.deliveries(&filter, page.limit.saturating_add(1))?;
+    Ok(Json(Page::of(found, page.limit, |d| d.id.to_string())))
+}
+
+/// An RFC 3339 time of the query as milliseconds; 400 naming the
+/// parameter otherwise.
+fn query_time(name: &str, text: Option<&str>) -> Result<Option<u64>, ApiError> {
+    text.map(|text| {
+        parse_rfc3339(text).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`{name}` must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z"),
+            )
+        })
+    })
+    .transpose()
 }
 
 /// `GET /api/v1/deliveries/{id}`.

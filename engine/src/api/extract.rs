@@ -197,6 +197,45 @@ pub fn not_found(what: &str, id: impl std::fmt::Display) -> ApiError {
     ApiError::not_found("not_found", format!("no {what} `{id}`"))
 }
 
+/// Checks a component's configuration (`field` of the request): a JSON
+/// object, valid against the component's declared schema if it has one.
+/// 422 `invalid_config` names every violation.
+pub fn check_component_config(
+    field: &str,
+    component: &str,
+    schema: Option<&serde_json::Value>,
+    config: &serde_json::Value,
+) -> Result<(), ApiError> {
+    if !config.is_object() {
+        return Err(ApiError::invalid(
+            "invalid_config",
+            format!("`{field}` must be a JSON object"),
+        ));
+    }
+    match schema.map(|schema| crate::host::config_schema::check_config(schema, config)) {
+        Some(Err(problems)) => Err(ApiError::invalid(
+            "invalid_config",
+            format!("`{field}` does not match the configuration schema of `{component}`:\n{problems}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Distinguishes a field left out (`None`) from `null` (`Some(None)`), for
+/// PATCH bodies: `#[serde(default, with = "double_option")]`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    /// Present (even as `null`) becomes `Some`.
+    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ mod destinations;
 mod events;
 mod extract;
 mod packs;
+mod replay;
 mod requests;
 mod rules;
 mod tenants;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(packs::router())
         .merge(events::router())
         .merge(deliveries::router())
+        .merge(replay::router())
         .merge(requests::router())
         .merge(tenants::router())
         .merge(tokens::router())

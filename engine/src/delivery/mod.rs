@@ -12,7 +12,7 @@ pub mod backoff;
 pub mod client;
 mod dispatcher;
 pub mod health;
-mod render;
+pub mod render;
 mod send;
 pub mod signature;
 pub mod ssrf;

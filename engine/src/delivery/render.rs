@@ -88,7 +88,7 @@ async fn transform(host: &PluginHost, delivery: &Delivery, event: &StoredEvent) 
 }
 
 /// A transformer's typed error, for people.
-fn describe(error: &TransformError) -> String {
+pub fn describe(error: &TransformError) -> String {
     match error {
         TransformError::InvalidConfig(reason) => format!("invalid config: {reason}"),
         TransformError::UnsupportedEvent(reason) => format!("unsupported event: {reason}"),

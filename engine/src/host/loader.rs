@@ -335,6 +335,7 @@ fn read_schema(dir: &Path, section: &ComponentSection) -> Result<Option<serde_js
     if !schema.is_object() && !schema.is_boolean() {
         return Err(schema_error("a JSON Schema is an object or a boolean".into()));
     }
+    super::config_schema::check_schema(&schema).map_err(schema_error)?;
     Ok(Some(schema))
 }
 

@@ -11,6 +11,7 @@
 mod bindings;
 mod cache;
 mod call;
+pub mod config_schema;
 pub mod health;
 mod imports;
 mod loader;

@@ -23,11 +23,23 @@ pub struct DeliveryFilter {
     pub destination_id: Option<DestinationId>,
     /// Only deliveries in this state.
     pub status: Option<DeliveryStatus>,
+    /// Only deliveries created at or after this time (ms).
+    pub created_since_ms: Option<u64>,
+    /// Only deliveries created before this time (ms).
+    pub created_until_ms: Option<u64>,
+    /// Only deliveries listed after this one (ids descending): the cursor
+    /// of the previous page.
+    pub before: Option<DeliveryId>,
 }
 
 impl DeliveryFilter {
     fn accepts(&self, delivery: &Delivery) -> bool {
-        self.tenant_id.is_none_or(|id| delivery.tenant_id == id)
+        self.created_since_ms
+            .is_none_or(|since| delivery.created_at_ms >= since)
+            && self
+                .created_until_ms
+                .is_none_or(|until| delivery.created_at_ms < until)
+            && self.tenant_id.is_none_or(|id| delivery.tenant_id == id)
             && self.event_id.is_none_or(|id| delivery.event_id == id)
             && self.destination_id.is_none_or(|id| delivery.destination_id == id)
             && self.status.is_none_or(|status| delivery.status == status)
@@ -35,12 +47,16 @@ impl DeliveryFilter {
 }
 
 impl Store {
-    /// Creates `deliveries` and moves the router cursor to `cursor` in one
-    /// transaction, so a crash neither loses nor duplicates work.
-    /// Deliveries that already exist (a re-run after a crash) are left as
-    /// they are. A FIFO delivery joins its queue and is due only when it
-    /// is the queue's head.
-    pub fn schedule(&self, cursor: EventId, deliveries: &[Delivery]) -> Result<(), StoreError> {
+    /// Creates `deliveries` and moves the router cursor to `cursor` (when
+    /// given) in one transaction, so a crash neither loses nor duplicates
+    /// work. Deliveries that already exist (a re-run after a crash, or a
+    /// reroute) are left as they are. A FIFO delivery joins its queue and
+    /// is due only when it is the queue's head. Returns the ids created.
+    pub fn schedule(
+        &self,
+        cursor: Option<EventId>,
+        deliveries: &[Delivery],
+    ) -> Result<Vec<DeliveryId>, StoreError> {
         let trees = self.trees();
         let _fifo = self.fifo_guard();
         let mut queues_with_a_head: HashSet<Vec<u8>> = HashSet::new();
@@ -61,13 +77,15 @@ impl Store {
             let bytes = encode(&delivery)?;
             planned.push((delivery, bytes, fifo_key));
         }
-        (&trees.deliveries, &trees.due, &trees.meta, &trees.fifo).transaction(
+        let created = (&trees.deliveries, &trees.due, &trees.meta, &trees.fifo).transaction(
             |(stored, due, meta, fifo)| {
+                let mut created = Vec::new();
                 for (delivery, bytes, fifo_key) in &planned {
                     let key = delivery.id.to_bytes();
                     if stored.get(key)?.is_some() {
                         continue;
                     }
+                    created.push(delivery.id);
                     stored.insert(&key, bytes.as_slice())?;
                     if let Some(fifo_key) = fifo_key {
                         fifo.insert(fifo_key.as_slice(), &key)?;
@@ -76,11 +94,13 @@ impl Store {
                         due.insert(&due_key(at, key), &[])?;
                     }
                 }
-                meta.insert(Store::router_cursor_key(), &cursor.to_bytes())?;
-                Ok::<_, ConflictableTransactionError<StoreError>>(())
+                if let Some(cursor) = cursor {
+                    meta.insert(Store::router_cursor_key(), &cursor.to_bytes())?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(created)
             },
         )?;
-        Ok(())
+        Ok(created)
     }
 
     /// When the earliest pending delivery is due.
@@ -325,9 +345,13 @@ impl Store {
     /// event's time prefix).
     pub fn deliveries(&self, filter: &DeliveryFilter, limit: usize) -> Result<Vec<Delivery>, StoreError> {
         let tree = &self.trees().deliveries;
-        let entries = match filter.event_id {
-            Some(event) => tree.scan_prefix(&event.to_bytes()[..6]),
-            None => tree.iter(),
+        let entries = match (filter.event_id, filter.before) {
+            (Some(event), None) => tree.scan_prefix(&event.to_bytes()[..6]),
+            (Some(event), Some(before)) => {
+                tree.range(event.to_bytes()[..6].to_vec()..before.to_bytes().to_vec())
+            }
+            (None, Some(before)) => tree.range(..before.to_bytes()),
+            (None, None) => tree.iter(),
         };
         let mut found = Vec::new();
         for value in entries.values().rev() {

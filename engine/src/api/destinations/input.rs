@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::api::extract::double_option;
 use crate::delivery::ssrf::AddressPolicy;
 use crate::error::ApiError;
 use crate::ids::TenantId;
@@ -101,19 +102,6 @@ pub struct UpdateDestination {
     pub encryption: Option<Option<PayloadEncryption>>,
     /// Enable (clearing a reason Weir disabled it for) or disable.
     pub enabled: Option<bool>,
-}
-
-/// Distinguishes a field left out (`None`) from `null` (`Some(None)`).
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de>,
-    {
-        Option::<T>::deserialize(deserializer).map(Some)
-    }
 }
 
 /// Body of `POST /api/v1/destinations/{id}/rotate-secret`.

@@ -104,16 +104,16 @@ pub fn checked_name(name: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
-/// Refuses a `config` that is not an object.
-pub fn check_config(config: &serde_json::Value) -> Result<(), ApiError> {
-    if config.is_object() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "invalid_config",
-            "`config` must be a JSON object",
-        ))
-    }
+/// Refuses a `config` that is not an object or does not match the
+/// connector's declared configuration schema.
+pub fn check_config(
+    registry: &PackRegistry,
+    connector: &ComponentRef,
+    config: &serde_json::Value,
+) -> Result<(), ApiError> {
+    let loaded = registry.connector(connector);
+    let schema = loaded.as_ref().and_then(|c| c.config_schema.as_ref());
+    crate::api::extract::check_component_config("config", &connector.to_string(), schema, config)
 }
 
 /// Refuses a policy outside the instance's limits.

@@ -49,7 +49,7 @@ async fn create(
     caller.require(Role::Operator)?;
     let tenant_id = app.tenant_for_new(&caller, body.tenant_id)?;
     let name = checked_name(&body.name)?;
-    check_config(&body.config)?;
+    check_config(&app.host.registry(), &body.connector, &body.config)?;
     check_policy(&body.policy, app.config.ingest.max_body_bytes)?;
     let secrets = checked_secrets(&app.host.registry(), &body.connector, body.secrets)?;
     let trigger = Trigger {
@@ -112,7 +112,7 @@ async fn update(
     let current = visible(&app, &caller, &id)?;
     let name = body.name.as_deref().map(checked_name).transpose()?;
     if let Some(config) = &body.config {
-        check_config(config)?;
+        check_config(&app.host.registry(), &current.connector, config)?;
     }
     let policy = body.policy.map(Option::unwrap_or_default);
     if let Some(policy) = &policy {
