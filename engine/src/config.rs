@@ -208,6 +208,13 @@ pub struct DeliveryConfig {
     pub allow_private_networks: Vec<IpNet>,
     /// Bytes of each response body kept with the attempt. Default 4096.
     pub response_preview_bytes: usize,
+    /// An HTTP(S) proxy every delivery goes through, e.g. an egress proxy
+    /// such as `http://egress.internal:4750`. Destination names are still
+    /// resolved and checked against the address rules before each send
+    /// (the proxy should enforce its own policy too). The environment's
+    /// `HTTP_PROXY`/`HTTPS_PROXY` are never read. Default: none, direct
+    /// connections.
+    pub proxy: Option<String>,
     /// A destination whose every attempt has failed for this long is
     /// disabled (with a `weir.destination.disabled` event); `0s` never.
     /// Default `5days`.
@@ -269,6 +276,14 @@ impl Default for PackLimits {
     }
 }
 
+impl DeliveryConfig {
+    /// `proxy` parsed (checked by [`Config::validate`]); `None` when unset
+    /// or unusable.
+    pub fn proxy_url(&self) -> Option<url::Url> {
+        self.proxy.as_deref().and_then(|text| url::Url::parse(text).ok())
+    }
+}
+
 impl Default for DeliveryConfig {
     fn default() -> Self {
         let minutes = |m: u64| Duration::from_secs(m * 60);
@@ -287,6 +302,7 @@ impl Default for DeliveryConfig {
             timeout: Duration::from_secs(15),
             allow_private_networks: Vec::new(),
             response_preview_bytes: 4096,
+            proxy: None,
             disable_after: Duration::from_secs(5 * 24 * 3600),
         }
     }
@@ -317,6 +333,14 @@ impl Config {
         };
         if self.ingest.max_body_bytes == 0 {
             return invalid("ingest.max_body_bytes", "must be at least 1 byte");
+        }
+        if let Some(proxy) = &self.delivery.proxy
+            && url::Url::parse(proxy).map_or(true, |url| !matches!(url.scheme(), "http" | "https"))
+        {
+            return invalid(
+                "delivery.proxy",
+                "must be an http:// or https:// URL, e.g. \"http://egress.internal:4750\"",
+            );
         }
         if self.ingest.max_commit_batch == 0 {
             return invalid("ingest.max_commit_batch", "must be at least 1");

@@ -223,6 +223,14 @@ impl Deliverer {
         if let Err(refused) = parts.policy.check_url(&url) {
             return Sent::failed(AttemptOutcome::Refused, Verdict::Permanent, refused.to_string());
         }
+        // Through a proxy, the proxy resolves the name: check it here first
+        // (the proxy should enforce its own egress policy as well).
+        if parts.config.proxy.is_some()
+            && let Some(url::Host::Domain(name)) = url.host()
+            && let Err(error) = super::ssrf::resolve_checked(&parts.policy, name).await
+        {
+            return Sent::failed(AttemptOutcome::Refused, Verdict::Permanent, error.to_string());
+        }
         let timeout = destination
             .destination
             .timeout_ms

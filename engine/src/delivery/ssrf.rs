@@ -130,46 +130,63 @@ fn refused_v6(address: Ipv6Addr) -> Option<&'static str> {
 }
 
 /// A DNS resolver that returns only addresses the policy accepts, so the
-/// HTTP client connects to exactly what was checked.
+/// HTTP client connects to exactly what was checked. The operator's
+/// outbound proxy, if any, is the one name resolved without the check
+/// (it is usually internal, and it is configuration, not user input).
 pub struct GuardedResolver {
     policy: Arc<AddressPolicy>,
+    proxy_host: Option<String>,
 }
 
 impl GuardedResolver {
-    /// A resolver enforcing `policy`.
-    pub fn new(policy: Arc<AddressPolicy>) -> Self {
-        Self { policy }
+    /// A resolver enforcing `policy`, except for `proxy_host`.
+    pub fn new(policy: Arc<AddressPolicy>, proxy_host: Option<String>) -> Self {
+        Self { policy, proxy_host }
     }
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let policy = Arc::clone(&self.policy);
+        let is_proxy = self.proxy_host.as_deref() == Some(name.as_str());
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let mut first_refusal = None;
-            let allowed: Vec<SocketAddr> = resolved
-                .into_iter()
-                .filter(|addr| match policy.check(addr.ip()) {
-                    Ok(()) => true,
-                    Err(refused) => {
-                        first_refusal.get_or_insert(refused);
-                        false
-                    }
-                })
-                .collect();
-            if allowed.is_empty() {
-                let error: Box<dyn std::error::Error + Send + Sync> = match first_refusal {
-                    Some(refused) => Box::new(refused),
-                    None => format!("`{host}` resolved to no addresses").into(),
-                };
-                return Err(error);
-            }
+            let allowed = if is_proxy {
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect()
+            } else {
+                resolve_checked(&policy, &host).await?
+            };
             let addrs: Addrs = Box::new(allowed.into_iter());
             Ok(addrs)
         })
     }
+}
+
+/// Resolves `host` and keeps the addresses `policy` accepts; an error
+/// (a [`Refused`] when every address was refused) when none is left.
+pub async fn resolve_checked(
+    policy: &AddressPolicy,
+    host: &str,
+) -> Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
+    let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+    let mut first_refusal = None;
+    let allowed: Vec<SocketAddr> = resolved
+        .into_iter()
+        .filter(|addr| match policy.check(addr.ip()) {
+            Ok(()) => true,
+            Err(refused) => {
+                first_refusal.get_or_insert(refused);
+                false
+            }
+        })
+        .collect();
+    if allowed.is_empty() {
+        return Err(match first_refusal {
+            Some(refused) => Box::new(refused),
+            None => format!("`{host}` resolved to no addresses").into(),
+        });
+    }
+    Ok(allowed)
 }
 
 /// The [`Refused`] somewhere in `error`'s source chain, if any.
@@ -278,7 +295,7 @@ mod tests {
 
     #[tokio::test]
     async fn names_resolving_to_internal_addresses_are_refused() {
-        let resolver = GuardedResolver::new(Arc::new(AddressPolicy::default()));
+        let resolver = GuardedResolver::new(Arc::new(AddressPolicy::default()), None);
         let name: Name = "localhost".parse().expect("name");
         let error = resolver.resolve(name).await.err().expect("refused");
         assert!(find_refusal(error.as_ref()).is_some(), "{error}");

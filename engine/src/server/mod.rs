@@ -138,7 +138,7 @@ impl Server {
                 .map_err(|e| StartError::Task(e.to_string()))?;
         let gateway = Arc::new(Gateway::new(request_log));
         let address_policy = Arc::new(AddressPolicy::new(config.delivery.allow_private_networks.clone()));
-        let http = client::build(Arc::clone(&address_policy))?;
+        let http = client::build(Arc::clone(&address_policy), config.delivery.proxy_url().as_ref())?;
 
         let shutdown = CancellationToken::new();
         let router = EventRouter::new(
