@@ -18,5 +18,6 @@ mod restart;
 mod rules_api;
 mod startup;
 mod tenancy;
+mod tenant_isolation;
 mod triggers_api;
 mod walking_skeleton;
