@@ -112,6 +112,13 @@ macro_rules! define_id {
                 text.parse().map_err(serde::de::Error::custom)
             }
         }
+
+        $crate::string_schema!(
+            $name,
+            concat!("A ", $kind, " id: `", $prefix, "_` and a 26-character ULID."),
+            Some(concat!("^", $prefix, "_[0-9A-Za-z]{26}$")),
+            concat!($prefix, "_01JD8X2V3QH8P0R4GWS5Y6ZT7K")
+        );
     };
 }
 

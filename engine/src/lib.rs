@@ -22,6 +22,7 @@ pub mod packkit;
 pub mod ratelimit;
 pub mod router;
 pub mod rules;
+pub mod schema;
 pub mod server;
 pub mod store;
 pub mod time;

@@ -10,6 +10,7 @@ mod durability;
 mod hostile_guests;
 mod hot_reload;
 mod ingest_policy;
+mod openapi;
 mod outbound_proxy;
 mod pack_cli;
 mod pack_fixtures;

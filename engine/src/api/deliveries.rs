@@ -1,10 +1,11 @@
 //! `/api/v1/deliveries`: deliveries by event, destination and status, each
 //! with its attempts.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Caller;
 use super::extract::{ApiPath, ApiQuery, Page, Pagination, not_found, parse_id};
@@ -16,14 +17,13 @@ use crate::store::DeliveryFilter;
 use crate::time::parse_rfc3339;
 
 /// The deliveries router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/deliveries", get(list))
-        .route("/api/v1/deliveries/{id}", get(read))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(read))
 }
 
 /// Query of `GET /api/v1/deliveries`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListDeliveries {
     /// Only this event's deliveries.
@@ -43,7 +43,7 @@ pub struct ListDeliveries {
 }
 
 /// A delivery with its attempts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeliveryDetail {
     /// The delivery.
     #[serde(flatten)]
@@ -53,6 +53,7 @@ pub struct DeliveryDetail {
 }
 
 /// `GET /api/v1/deliveries`: newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/deliveries", tag = "deliveries", params(ListDeliveries), responses((status = 200, description = "deliveries, newest first", body = Page<Delivery>), (status = 400, description = "bad filter", body = crate::api::openapi::ApiErrorBody)))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -87,6 +88,7 @@ fn query_time(name: &str, text: Option<&str>) -> Result<Option<u64>, ApiError> {
 }
 
 /// `GET /api/v1/deliveries/{id}`.
+#[utoipa::path(get, path = "/api/v1/deliveries/{id}", tag = "deliveries", params(("id" = String, Path, description = "the delivery id")), responses((status = 200, description = "the delivery with every attempt", body = DeliveryDetail), (status = 404, description = "no such delivery", body = crate::api::openapi::ApiErrorBody)))]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,

@@ -1,15 +1,16 @@
 //! `/api/v1/events`: the event log, newest first, and single events.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::{ApiPath, ApiQuery, not_found, parse_id};
-use super::{ApiJson, Caller, ListResponse};
+use super::extract::{ApiPath, ApiQuery, Page, Pagination, not_found, parse_id};
+use super::{ApiJson, Caller};
 use crate::error::ApiError;
 use crate::ids::{EventId, TenantId};
 use crate::model::{EventDraft, EventMeta, Role, StoredEvent};
@@ -17,43 +18,47 @@ use crate::server::AppState;
 use crate::store::PendingEvent;
 use crate::time::{now_ms, parse_rfc3339, rfc3339};
 
-/// Page size when the client does not ask.
-const DEFAULT_LIMIT: usize = 50;
-/// Largest page.
-const MAX_LIMIT: usize = 500;
-
 /// The events router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/events", get(list).post(publish))
-        .route("/api/v1/events/{id}", get(read))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, publish))
+        .routes(routes!(read))
 }
 
 /// Query of `GET /api/v1/events`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListEvents {
     /// Page size (1–500, default 50).
     pub limit: Option<usize>,
-    /// Events older than this id (cursor from the previous page's last id).
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Events older than this id (same as `cursor`; kept for clients that
+    /// page by the last id they saw).
+    #[param(value_type = Option<String>)]
     pub before: Option<EventId>,
 }
 
 /// `GET /api/v1/events`.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(ListEvents), responses((status = 200, description = "events, newest first", body = Page<StoredEvent>)))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<ListEvents>,
-) -> Result<Json<ListResponse<StoredEvent>>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    Ok(Json(ListResponse {
-        data: app
-            .store
-            .events_before(query.before, limit, |event| caller.sees(event.tenant_id()))?,
-    }))
+) -> Result<Json<Page<StoredEvent>>, ApiError> {
+    let page = Pagination::new(query.limit, query.cursor)?;
+    let before = page.cursor_as::<EventId>()?.or(query.before);
+    let events = app
+        .store
+        .events_before(before, page.limit.saturating_add(1), |event| {
+            caller.sees(event.tenant_id())
+        })?;
+    Ok(Json(Page::of(events, page.limit, |event| event.id.to_string())))
 }
 
 /// `GET /api/v1/events/{id}`.
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = String, Path, description = "the event id")), responses((status = 200, description = "the event", body = StoredEvent), (status = 404, description = "no such event", body = crate::api::openapi::ApiErrorBody)))]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
@@ -69,13 +74,14 @@ async fn read(
 }
 
 /// Body of `POST /api/v1/events`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishEvent {
     /// Dotted event type, e.g. `invoice.paid`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// The event's data (any JSON).
+    #[schema(value_type = Object)]
     pub data: Box<RawValue>,
     /// What the event is about, e.g. an invoice id.
     #[serde(default)]
@@ -95,6 +101,7 @@ pub struct PublishEvent {
 /// fan-out to the destinations its rules name. With an `Idempotency-Key`
 /// header, a repeat is answered `200 duplicate` with the original event
 /// (keys are unique per tenant for the dedupe retention period).
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = PublishEvent, params(("Idempotency-Key" = Option<String>, Header, description = "publishing again with the same key stores nothing new")), responses((status = 202, description = "stored; `event_ids` holds the new id", body = Object), (status = 200, description = "a duplicate of an earlier event with this idempotency key", body = Object), (status = 422, description = "invalid event", body = crate::api::openapi::ApiErrorBody)))]
 async fn publish(
     State(app): State<AppState>,
     caller: Caller,

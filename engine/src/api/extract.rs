@@ -96,7 +96,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 /// `?limit=&cursor=`: the query of a paginated list without other
 /// filters. Lists with filters declare `limit` and `cursor` themselves and
 /// call [`Pagination::new`].
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Page size (1–500, default 50).
@@ -158,7 +159,7 @@ impl TryFrom<PageQuery> for Pagination {
 
 /// `{"data": [...], "next_cursor": "..."}`: one page of a list;
 /// `next_cursor` is `null` on the last page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The items.
     pub data: Vec<T>,
@@ -180,7 +181,7 @@ impl<T> Page<T> {
 }
 
 /// `{"data": [...]}`, the shape of lists that are not paginated yet.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
     /// The items.
     pub data: Vec<T>,

@@ -4,8 +4,10 @@
 mod auth;
 mod deliveries;
 mod destinations;
+mod docs_page;
 mod events;
 mod extract;
+pub mod openapi;
 mod packs;
 mod replay;
 mod requests;
@@ -16,15 +18,19 @@ mod triggers;
 
 use axum::Router;
 use axum::middleware;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use auth::{AdminToken, Caller, ensure_admin_token, mint_token, token_hash};
 pub use extract::{ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, ListResponse, Page, PageQuery, Pagination};
 
 use crate::server::AppState;
 
-/// Every admin route, authenticated.
+/// Every admin route, authenticated, and the OpenAPI document describing
+/// them (generated from the same handlers, so it cannot drift), served
+/// without authentication at `/openapi.json` with a readable page at
+/// `/docs`.
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
+    let (admin, spec) = OpenApiRouter::with_openapi(openapi::document())
         .merge(triggers::router())
         .merge(destinations::router())
         .merge(rules::router())
@@ -35,5 +41,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(requests::router())
         .merge(tenants::router())
         .merge(tokens::router())
+        .split_for_parts();
+    admin
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
+        .merge(openapi::router(openapi::finish(spec)))
 }

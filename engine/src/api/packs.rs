@@ -2,10 +2,11 @@
 //! component's call statistics and quarantine, and lifting a quarantine.
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
 
 use super::extract::ApiPath;
@@ -16,15 +17,15 @@ use crate::host::health::ComponentHealthView;
 use crate::server::AppState;
 
 /// The packs router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/packs", get(list))
-        .route("/api/v1/packs/reload", post(reload))
-        .route("/api/v1/packs/{pack}/lift-quarantine", post(lift_quarantine))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(reload))
+        .routes(routes!(lift_quarantine))
 }
 
 /// A pack with its components' statistics.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PackView {
     /// The pack's status.
     #[serde(flatten)]
@@ -34,6 +35,7 @@ pub struct PackView {
 }
 
 /// `GET /api/v1/packs`: every pack directory, loaded or failed (with why).
+#[utoipa::path(get, path = "/api/v1/packs", tag = "packs", responses((status = 200, description = "every pack directory, loaded or failed (with why)", body = ListResponse<PackView>)))]
 async fn list(State(app): State<AppState>) -> Json<ListResponse<PackView>> {
     let mut health = app.host.health().snapshot();
     let data = app
@@ -60,6 +62,7 @@ async fn list(State(app): State<AppState>) -> Json<ListResponse<PackView>> {
 
 /// `POST /api/v1/packs/reload`: rescans the plugins directory now (it is
 /// also watched); answers what changed.
+#[utoipa::path(post, path = "/api/v1/packs/reload", tag = "packs", responses((status = 200, description = "what the rescan loaded, replaced and failed", body = Object)))]
 async fn reload(State(app): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require_instance_admin()?;
     let report = crate::server::pack_watcher::rescan(&app.host, &app.config.plugins_dir).await;
@@ -73,6 +76,7 @@ async fn reload(State(app): State<AppState>, caller: Caller) -> Result<Json<serd
 
 /// `POST /api/v1/packs/{pack}/lift-quarantine`: lets a quarantined pack's
 /// components be called again now.
+#[utoipa::path(post, path = "/api/v1/packs/{pack}/lift-quarantine", tag = "packs", params(("pack" = String, Path, description = "the pack name")), responses((status = 200, description = "the components released", body = Object), (status = 404, description = "no such pack", body = crate::api::openapi::ApiErrorBody)))]
 async fn lift_quarantine(
     State(app): State<AppState>,
     caller: Caller,

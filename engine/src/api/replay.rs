@@ -6,10 +6,11 @@
 //! Destination-wide recovery by time range and status lives with the
 //! destinations (`POST /api/v1/destinations/{id}/recover`).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJsonOrDefault, Caller};
@@ -20,15 +21,16 @@ use crate::server::AppState;
 use crate::time::now_ms;
 
 /// The replay router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/deliveries/{id}/retry", post(retry))
-        .route("/api/v1/events/{id}/reroute", post(reroute))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(retry))
+        .routes(routes!(reroute))
 }
 
 /// `POST /api/v1/deliveries/{id}/retry`: queues the delivery now with a
 /// fresh retry schedule, whatever its state (a delivered one is sent
 /// again). 409 `delivery_in_flight` while an attempt is running.
+#[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", tag = "replay", params(("id" = String, Path, description = "the delivery id")), responses((status = 200, description = "the delivery, queued now with the same webhook-id", body = Delivery), (status = 404, description = "no such delivery", body = crate::api::openapi::ApiErrorBody), (status = 409, description = "an attempt is running", body = crate::api::openapi::ApiErrorBody)))]
 async fn retry(
     State(app): State<AppState>,
     caller: Caller,
@@ -55,7 +57,7 @@ async fn retry(
 }
 
 /// Body of `POST /api/v1/events/{id}/reroute`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reroute {
     /// Also send again the deliveries the event already has for rules that
@@ -65,7 +67,7 @@ pub struct Reroute {
 }
 
 /// What a reroute did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Rerouted {
     /// Rules that match the event now.
     pub matched_rules: Vec<RuleId>,
@@ -78,6 +80,7 @@ pub struct Rerouted {
 }
 
 /// `POST /api/v1/events/{id}/reroute`.
+#[utoipa::path(post, path = "/api/v1/events/{id}/reroute", tag = "replay", params(("id" = String, Path, description = "the event id")), request_body(content = Reroute, description = "optional"), responses((status = 200, description = "the deliveries the current rules call for", body = Rerouted), (status = 404, description = "no such event", body = crate::api::openapi::ApiErrorBody)))]
 async fn reroute(
     State(app): State<AppState>,
     caller: Caller,

@@ -3,10 +3,11 @@
 //! why. Tenant callers see their triggers' requests; requests to unknown
 //! keys belong to no tenant and only instance administrators see them.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Caller;
 use super::extract::{ApiQuery, Pagination};
@@ -18,12 +19,13 @@ use crate::store::RequestFilter;
 use crate::time::parse_rfc3339;
 
 /// The request log router.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/requests", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
 /// Query of `GET /api/v1/requests`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListRequests {
     /// Only requests to this trigger.
@@ -43,7 +45,7 @@ pub struct ListRequests {
 }
 
 /// One page of the request log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RequestLogPage {
     /// Records, newest first.
     pub data: Vec<RequestRecord>,
@@ -55,6 +57,7 @@ pub struct RequestLogPage {
 }
 
 /// `GET /api/v1/requests`.
+#[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(ListRequests), responses((status = 200, description = "inbound requests, newest first", body = RequestLogPage), (status = 400, description = "bad filter", body = crate::api::openapi::ApiErrorBody)))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,

@@ -1,11 +1,12 @@
 //! `/api/v1/tenants`: instance administrators create and list tenants;
 //! tenant tokens see their own tenant only.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJson, Caller, ListResponse};
@@ -16,14 +17,14 @@ use crate::server::AppState;
 use crate::time::now_ms;
 
 /// The tenants router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants", get(list).post(create))
-        .route("/api/v1/tenants/{id}", get(read))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read))
 }
 
 /// Body of `POST /api/v1/tenants`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
     /// Display name.
@@ -34,6 +35,7 @@ pub struct CreateTenant {
 }
 
 /// `POST /api/v1/tenants` (instance administrators).
+#[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = CreateTenant, responses((status = 201, description = "the tenant", body = Tenant), (status = 422, description = "invalid tenant", body = crate::api::openapi::ApiErrorBody)))]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -71,6 +73,7 @@ async fn create(
 
 /// `GET /api/v1/tenants`: all of them for instance administrators, else
 /// the caller's own.
+#[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants", responses((status = 200, description = "the tenants the caller sees", body = ListResponse<Tenant>)))]
 async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<ListResponse<Tenant>>, ApiError> {
     let data = app
         .store
@@ -82,6 +85,7 @@ async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<ListRe
 }
 
 /// `GET /api/v1/tenants/{id}`.
+#[utoipa::path(get, path = "/api/v1/tenants/{id}", tag = "tenants", params(("id" = String, Path, description = "the tenant id")), responses((status = 200, description = "the tenant", body = Tenant), (status = 404, description = "no such tenant", body = crate::api::openapi::ApiErrorBody)))]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,

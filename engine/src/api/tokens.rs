@@ -2,11 +2,12 @@
 //! once, when minted; afterwards only its visible prefix. Nobody mints a
 //! token above their own role or for another tenant.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJson, Caller, ListResponse, mint_token, token_hash};
@@ -17,14 +18,14 @@ use crate::server::AppState;
 use crate::time::{now_ms, rfc3339};
 
 /// The tokens router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tokens", get(list).post(create))
-        .route("/api/v1/tokens/{id}", delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
 /// Body of `POST /api/v1/tokens`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// Label, e.g. `ci deploys`.
@@ -42,7 +43,7 @@ pub struct CreateToken {
 }
 
 /// A token as listed (never the secret).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     /// Identifier.
     pub id: TokenId,
@@ -82,6 +83,7 @@ impl TokenView {
 }
 
 /// `POST /api/v1/tokens`.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateToken, responses((status = 201, description = "the token, shown once", body = TokenView), (status = 422, description = "invalid token request", body = crate::api::openapi::ApiErrorBody)))]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -139,6 +141,7 @@ async fn create(
 
 /// `GET /api/v1/tokens`: the tokens of the caller's tenant (all, for
 /// instance administrators). Operators and above.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, description = "tokens (prefixes only, never the secret)", body = ListResponse<TokenView>)))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -156,6 +159,7 @@ async fn list(
 
 /// `DELETE /api/v1/tokens/{id}`: revokes a token at once. Revoking needs a
 /// role at least as high as the token's.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "the token id")), responses((status = 200, description = "the revoked token", body = TokenView), (status = 404, description = "no such token", body = crate::api::openapi::ApiErrorBody)))]
 async fn revoke(
     State(app): State<AppState>,
     caller: Caller,

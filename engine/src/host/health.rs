@@ -49,7 +49,7 @@ struct ComponentHealth {
 }
 
 /// A component's quarantine.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Quarantine {
     /// Until when, in milliseconds since the epoch.
     #[serde(skip)]
@@ -61,7 +61,7 @@ pub struct Quarantine {
 }
 
 /// What the API and metrics show of a component.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComponentHealthView {
     /// Calls made.
     pub calls: u64,

@@ -343,7 +343,7 @@ fn name_for_failed(dir: &Path) -> String {
 }
 
 /// Whether a pack is usable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PackState {
     /// Every component compiled and linked.
@@ -353,7 +353,7 @@ pub enum PackState {
 }
 
 /// A pack as `GET /api/v1/packs` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PackStatus {
     /// Pack name.
     pub name: String,
@@ -376,7 +376,7 @@ pub struct PackStatus {
 }
 
 /// A component as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComponentStatus {
     /// Component name.
     pub name: String,
@@ -399,6 +399,7 @@ pub struct ComponentStatus {
     /// The interfaces the component imports.
     pub imports: Vec<String>,
     /// The limits each call runs under.
+    #[schema(value_type = Object)]
     pub limits: CallLimits,
 }
 

@@ -94,3 +94,10 @@ mod tests {
         }
     }
 }
+
+crate::string_schema!(
+    ComponentRef,
+    "A component of a loaded pack: `pack/component`, or `pack` when the component has the pack's name.",
+    Some("^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9_-]*)?$"),
+    "slack"
+);

@@ -7,7 +7,7 @@ use crate::ids::{DeliveryId, DestinationId, EventId, RuleId, TenantId};
 use crate::time::UnixMillis;
 
 /// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Waiting for its next attempt (the first, or a retry).
@@ -30,7 +30,7 @@ impl DeliveryStatus {
 }
 
 /// One event on its way to one destination through one rule.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delivery {
     /// Identifier, `del_…`; also the `webhook-id` header, stable across
     /// retries and replays so receivers can drop duplicates.
@@ -72,7 +72,7 @@ pub struct Delivery {
 
 /// A delivery's place in a FIFO queue: one queue per destination and
 /// ordering key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FifoSlot {
     /// The first 16 bytes of the ordering key's SHA-256, hex.
     pub key_hash: String,
@@ -107,7 +107,7 @@ impl FifoSlot {
 }
 
 /// How one attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptOutcome {
     /// 2xx.
@@ -129,7 +129,7 @@ pub enum AttemptOutcome {
 }
 
 /// One attempt of a delivery, as recorded.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attempt {
     /// The delivery.
     pub delivery_id: DeliveryId,

@@ -14,7 +14,7 @@ use crate::time::UnixMillis;
 /// A destination as stored. Header values are sealed (see
 /// `crate::crypto::SecretBox`); signing secrets are never shown after
 /// they are created.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Destination {
     /// Identifier, `dst_…`.
     pub id: DestinationId,
@@ -49,6 +49,7 @@ pub struct Destination {
     pub rate_limit: Option<RateLimit>,
     /// Retry delays replacing the instance schedule.
     #[serde(default, with = "optional_schedule")]
+    #[schema(value_type = Option<Vec<String>>, example = json!(["10s", "1m", "10m"]))]
     pub retry_schedule: Option<Vec<Duration>>,
     /// Parallel, or one at a time per ordering key.
     #[serde(default)]
@@ -80,7 +81,7 @@ impl Destination {
 }
 
 /// A signing secret and when it stops signing.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RotatingSecret {
     /// The secret.
     pub secret: SigningSecret,
@@ -91,7 +92,7 @@ pub struct RotatingSecret {
 }
 
 /// A header whose value is sealed at rest.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SealedHeader {
     /// Header name, lowercase.
     pub name: String,
@@ -106,7 +107,7 @@ impl fmt::Debug for SealedHeader {
 }
 
 /// An outbound rate limit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     /// Sustained requests per second.
@@ -121,7 +122,7 @@ fn one() -> u32 {
 }
 
 /// How deliveries to a destination are ordered.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Ordering {
     /// In parallel, in any order (the default).
@@ -138,7 +139,7 @@ pub enum Ordering {
 
 /// Encryption of delivered bodies to the receiver's public key (see
 /// `crate::crypto::envelope`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PayloadEncryption {
     /// Base64 of the receiver's X25519 public key.
@@ -267,3 +268,10 @@ mod tests {
         }
     }
 }
+
+crate::string_schema!(
+    DestinationUrl,
+    "An absolute `http` or `https` URL without credentials or fragment.",
+    Some("^https?://"),
+    "https://hooks.example.com/weir"
+);

@@ -10,7 +10,7 @@ use crate::time::UnixMillis;
 
 /// Everything about an event except its id, which the committer assigns.
 /// This is also the stored value; the id is the key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventDraft {
     /// Where the event came from, e.g. `/triggers/trg_…`.
     pub source: String,
@@ -23,13 +23,14 @@ pub struct EventDraft {
     /// When it happened (provider's time or receive time), RFC 3339.
     pub time: String,
     /// The event's JSON data, kept verbatim.
+    #[schema(value_type = Object)]
     pub data: Box<RawValue>,
     /// Weir's metadata.
     pub weir: EventMeta,
 }
 
 /// Weir's metadata about an event.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventMeta {
     /// The tenant it belongs to.
     pub tenant_id: TenantId,
@@ -53,7 +54,7 @@ pub struct EventMeta {
 }
 
 /// An event as read back from the log.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StoredEvent {
     /// Identifier, `evt_…`; orders events by arrival.
     pub id: EventId,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub const MAX_ALLOWED_NETWORKS: usize = 256;
 
 /// A trigger's own limits; `None` means the instance default.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerPolicy {
     /// Largest body in bytes, at most the instance's
@@ -20,6 +20,7 @@ pub struct TriggerPolicy {
     /// host), IPv4 and IPv6; an empty list allows any address. Example:
     /// `["192.30.252.0/22", "2a0a:a440::/29", "203.0.113.7"]`.
     #[serde(default, deserialize_with = "networks::optional")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub allowed_ips: Option<Vec<IpNet>>,
     /// Sustained requests per second on this webhook key; `0` turns the
     /// limit off. Example: `50`.

@@ -12,7 +12,7 @@ use crate::ids::{EventId, RequestId, TenantId, TriggerId};
 use crate::time::{UnixMillis, rfc3339_millis};
 
 /// What became of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestOutcome {
     /// Answered 2xx or 3xx with at least one new event, or with no event at
@@ -37,12 +37,13 @@ impl RequestOutcome {
 }
 
 /// One request to `/api/v1/webhooks/…`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RequestRecord {
     /// Identifier, `req_…`; sorts by arrival time.
     pub id: RequestId,
     /// When it arrived.
     #[serde(with = "rfc3339_millis")]
+    #[schema(value_type = String, format = DateTime)]
     pub received_at: UnixMillis,
     /// The trigger its key named; `None` for unknown keys.
     pub trigger_id: Option<TriggerId>,
@@ -61,6 +62,7 @@ pub struct RequestRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub event_ids: Vec<EventId>,
     /// The client's address (see `ingest.trusted_proxies`).
+    #[schema(value_type = String)]
     pub client_address: IpAddr,
     /// The client's `User-Agent`, at most 256 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,7 +78,7 @@ pub struct RequestRecord {
 /// exact (counted in the commit that stores them); rejections and the
 /// last request come from the request log, which may drop records under
 /// overload.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TriggerStats {
     /// Events stored.
     pub events_accepted: u64,

@@ -10,7 +10,7 @@ use crate::time::UnixMillis;
 
 /// A rule as stored. All enabled rules that match an event fire, in
 /// ascending `priority` order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rule {
     /// Identifier, `rul_…`.
     pub id: RuleId,
@@ -36,5 +36,6 @@ pub struct Rule {
     pub transformer_config: serde_json::Value,
     /// When it was created (milliseconds; shown as `created_at`).
     #[serde(rename = "created_at", with = "crate::time::rfc3339_millis")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at_ms: UnixMillis,
 }

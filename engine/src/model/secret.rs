@@ -20,7 +20,7 @@ pub fn random_alphanumeric(n: usize) -> String {
 }
 
 /// The unguessable part of a webhook URL: `wh_` + 32 alphanumerics.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct WebhookKey(String);
 
@@ -50,7 +50,7 @@ impl fmt::Debug for WebhookKey {
 }
 
 /// A named secret configured on a trigger, e.g. `webhook-secret`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NamedSecret {
     /// The name the connector asks for.
     pub name: String,
@@ -148,3 +148,10 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "SigningSecret(whsec_<redacted>)");
     }
 }
+
+crate::string_schema!(
+    SigningSecret,
+    "A Standard Webhooks signing secret: `whsec_` and base64 of 24 to 64 random bytes.",
+    Some("^whsec_[A-Za-z0-9+/=]+$"),
+    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+);

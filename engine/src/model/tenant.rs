@@ -8,7 +8,7 @@ use crate::time::UnixMillis;
 
 /// A tenant: every trigger, destination, rule, event and delivery belongs
 /// to exactly one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tenant {
     /// Identifier, `ten_…`.
     pub id: TenantId,
@@ -23,7 +23,7 @@ pub struct Tenant {
 
 /// Limits on all of a tenant's triggers together. `None` means the
 /// instance default from `[ingest]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantLimits {
     /// Sustained webhooks per second across the tenant's triggers.
@@ -39,7 +39,9 @@ pub struct TenantLimits {
 
 /// What a token may do, within its tenant. Ordered: each role includes
 /// the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Read everything of the tenant.
@@ -52,7 +54,7 @@ pub enum Role {
 
 /// An API token as stored: never the token itself, only its SHA-256 and
 /// the short prefix shown to people so they can tell tokens apart.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiToken {
     /// Identifier, `tok_…`.
     pub id: TokenId,

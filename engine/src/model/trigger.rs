@@ -9,7 +9,7 @@ use crate::time::UnixMillis;
 
 /// A trigger as stored. Its secrets never leave the engine except into its
 /// connector's calls.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Trigger {
     /// Identifier, `trg_…`.
     pub id: TriggerId,

@@ -35,7 +35,7 @@ const MAX_PREDICATES: usize = 64;
 const REGEX_SIZE_LIMIT: usize = 256 * 1024;
 
 /// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
     /// Equal to `value` (numbers compare by value: `1 == 1.0`).
@@ -280,7 +280,7 @@ pub struct CompiledPredicate {
 }
 
 /// What one predicate saw during a traced evaluation (rule dry runs).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TraceEntry {
     /// Where the predicate sits, e.g. `condition.all[0]`.
     pub location: String,
@@ -641,3 +641,10 @@ mod tests {
         assert!(trace[1].matched);
     }
 }
+
+crate::object_schema!(
+    Condition,
+    "A condition on the event data: a predicate `{\"path\": \"$.ref\", \"op\": \"eq\", \"value\": \"refs/heads/main\"}` \
+     (operators eq, ne, in, exists, contains, regex, gt, gte, lt, lte) or a group `{\"all\": [...]}`, \
+     `{\"any\": [...]}`, `{\"not\": {...}}`."
+);

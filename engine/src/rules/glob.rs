@@ -128,3 +128,10 @@ mod tests {
         }
     }
 }
+
+crate::string_schema!(
+    EventTypePattern,
+    "An event type glob: `*` matches any run of characters, e.g. `github.*`.",
+    None,
+    "github.*"
+);

@@ -34,7 +34,7 @@ const RESERVED_HEADERS: [&str; 9] = [
 ];
 
 /// Body of `POST /api/v1/destinations`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDestination {
     /// Label.
@@ -75,7 +75,7 @@ pub struct CreateDestination {
 
 /// Body of `PATCH /api/v1/destinations/{id}`: fields left out stay as
 /// they are; `null` clears optional ones.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDestination {
     /// Label.
@@ -105,7 +105,7 @@ pub struct UpdateDestination {
 }
 
 /// Body of `POST /api/v1/destinations/{id}/rotate-secret`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSecret {
     /// How long the previous secret keeps signing; default one day.
@@ -117,7 +117,7 @@ pub struct RotateSecret {
 }
 
 /// Body of `POST /api/v1/destinations/{id}/recover`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recover {
     /// Deliveries created at or after this time (RFC 3339).

@@ -6,11 +6,12 @@
 mod input;
 mod view;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{not_found, parse_id};
 use super::{ApiJson, ApiJsonOrDefault, Caller, ListResponse};
@@ -29,18 +30,16 @@ const DEFAULT_GRACE_SECS: u64 = 24 * 3600;
 const MAX_RECOVER: usize = 10_000;
 
 /// The destinations router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/destinations", get(list).post(create))
-        .route(
-            "/api/v1/destinations/{id}",
-            get(read).patch(update).delete(remove),
-        )
-        .route("/api/v1/destinations/{id}/rotate-secret", post(rotate_secret))
-        .route("/api/v1/destinations/{id}/recover", post(recover))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, remove))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(recover))
 }
 
 /// `POST /api/v1/destinations`.
+#[utoipa::path(post, path = "/api/v1/destinations", tag = "destinations", request_body = CreateDestination, responses((status = 201, description = "the destination, with its signing secret (shown once)", body = DestinationView), (status = 422, description = "invalid destination", body = crate::api::openapi::ApiErrorBody)))]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -90,6 +89,7 @@ async fn create(
 }
 
 /// `GET /api/v1/destinations`.
+#[utoipa::path(get, path = "/api/v1/destinations", tag = "destinations", responses((status = 200, description = "every destination the caller sees", body = ListResponse<DestinationView>)))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -106,6 +106,7 @@ async fn list(
 }
 
 /// `GET /api/v1/destinations/{id}`.
+#[utoipa::path(get, path = "/api/v1/destinations/{id}", tag = "destinations", params(("id" = String, Path, description = "the destination id")), responses((status = 200, description = "the destination", body = DestinationView), (status = 404, description = "no such destination", body = crate::api::openapi::ApiErrorBody)))]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
@@ -116,6 +117,7 @@ async fn read(
 }
 
 /// `PATCH /api/v1/destinations/{id}`.
+#[utoipa::path(patch, path = "/api/v1/destinations/{id}", tag = "destinations", params(("id" = String, Path, description = "the destination id")), request_body = UpdateDestination, responses((status = 200, description = "the updated destination", body = DestinationView), (status = 404, description = "no such destination", body = crate::api::openapi::ApiErrorBody), (status = 422, description = "invalid update", body = crate::api::openapi::ApiErrorBody)))]
 async fn update(
     State(app): State<AppState>,
     caller: Caller,
@@ -193,6 +195,7 @@ async fn update(
 }
 
 /// `DELETE /api/v1/destinations/{id}`: refused while rules still send to it.
+#[utoipa::path(delete, path = "/api/v1/destinations/{id}", tag = "destinations", params(("id" = String, Path, description = "the destination id")), responses((status = 204, description = "deleted"), (status = 404, description = "no such destination", body = crate::api::openapi::ApiErrorBody), (status = 409, description = "rules still send to it", body = crate::api::openapi::ApiErrorBody)))]
 async fn remove(
     State(app): State<AppState>,
     caller: Caller,
@@ -222,6 +225,7 @@ async fn remove(
 /// `POST /api/v1/destinations/{id}/rotate-secret`: a new secret signs from
 /// now on; the previous one keeps signing (both signatures are sent) for
 /// the grace period, so the receiver can switch without losing a message.
+#[utoipa::path(post, path = "/api/v1/destinations/{id}/rotate-secret", tag = "destinations", params(("id" = String, Path, description = "the destination id")), request_body(content = RotateSecret, description = "optional"), responses((status = 200, description = "the new secret (shown once) and until when the previous one still signs", body = Object), (status = 404, description = "no such destination", body = crate::api::openapi::ApiErrorBody)))]
 async fn rotate_secret(
     State(app): State<AppState>,
     caller: Caller,
@@ -268,6 +272,7 @@ async fn rotate_secret(
 /// `POST /api/v1/destinations/{id}/recover`: requeues the destination's
 /// deliveries in the given states (default `dead`) created in the given
 /// time range, keeping their `webhook-id`s.
+#[utoipa::path(post, path = "/api/v1/destinations/{id}/recover", tag = "replay", params(("id" = String, Path, description = "the destination id")), request_body(content = Recover, description = "optional; default: dead deliveries of any time"), responses((status = 200, description = "how many deliveries were queued again", body = Object), (status = 404, description = "no such destination", body = crate::api::openapi::ApiErrorBody)))]
 async fn recover(
     State(app): State<AppState>,
     caller: Caller,

@@ -8,7 +8,7 @@ use crate::model::{Destination, Ordering, PayloadEncryption, RateLimit};
 use crate::time::{UnixMillis, rfc3339};
 
 /// A destination as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DestinationView {
     /// Identifier.
     pub id: DestinationId,
@@ -50,7 +50,7 @@ pub struct DestinationView {
 }
 
 /// When a signing secret was made and when it stops signing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SecretInfo {
     /// Creation time.
     pub created_at: String,

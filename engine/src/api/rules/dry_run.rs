@@ -22,7 +22,7 @@ use crate::server::AppState;
 
 /// Body of `POST /api/v1/rules/test`: one of `rule_id` / `rule`, and one of
 /// `event_id` / `event`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestRule {
     /// A stored rule to evaluate.
@@ -43,7 +43,7 @@ pub struct TestRule {
 }
 
 /// The parts of a rule a dry run needs.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftRule {
     /// Event type globs.
@@ -63,7 +63,7 @@ pub struct DraftRule {
 }
 
 /// A sample event.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SampleEvent {
     /// Event type, e.g. `github.push`.
@@ -80,7 +80,7 @@ pub struct SampleEvent {
 }
 
 /// The answer of a dry run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TestResult {
     /// Whether the rule fires for the event.
     pub matched: bool,
@@ -95,7 +95,7 @@ pub struct TestResult {
 }
 
 /// What the event type check saw.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TypeCheck {
     /// Whether a pattern matched.
     pub matched: bool,
@@ -106,7 +106,7 @@ pub struct TypeCheck {
 }
 
 /// What the trigger check saw.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TriggerCheck {
     /// Whether the event's trigger is one the rule considers.
     pub matched: bool,
@@ -117,7 +117,7 @@ pub struct TriggerCheck {
 }
 
 /// What the condition saw, predicate by predicate.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConditionCheck {
     /// Whether the whole condition held.
     pub matched: bool,
@@ -126,7 +126,7 @@ pub struct ConditionCheck {
 }
 
 /// The transformer's result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Output {
     /// `sent` (a body), `skipped` (the transformer chose to send nothing)
     /// or `failed` (a delivery would be dead-lettered or retried).
@@ -146,6 +146,7 @@ pub struct Output {
 }
 
 /// `POST /api/v1/rules/test`.
+#[utoipa::path(post, path = "/api/v1/rules/test", tag = "rules", request_body = TestRule, responses((status = 200, description = "what every check saw, and the body the rule would send", body = TestResult), (status = 404, description = "no such rule or event", body = crate::api::openapi::ApiErrorBody), (status = 422, description = "invalid rule or request", body = crate::api::openapi::ApiErrorBody)))]
 pub async fn test_rule(
     State(app): State<AppState>,
     caller: Caller,

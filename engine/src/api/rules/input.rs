@@ -17,7 +17,7 @@ use crate::server::AppState;
 const MAX_NAME: usize = 200;
 
 /// Body of `POST /api/v1/rules`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRule {
     /// The owning tenant; instance administrators only.
@@ -52,7 +52,7 @@ pub struct CreateRule {
 
 /// Body of `PATCH /api/v1/rules/{id}`: fields left out keep their value;
 /// `condition` and `transformer` may be `null` to remove them.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRule {
     /// New label.

@@ -6,10 +6,11 @@
 mod dry_run;
 mod input;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Page, PageQuery, Pagination, not_found, parse_id};
 use super::{ApiJson, Caller};
@@ -21,14 +22,15 @@ use crate::time::now_ms;
 use input::{CreateRule, UpdateRule, check_rule, checked_name, default_name, parse_condition};
 
 /// The rules router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/rules", get(list).post(create))
-        .route("/api/v1/rules/test", post(dry_run::test_rule))
-        .route("/api/v1/rules/{id}", get(read).patch(update).delete(remove))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(dry_run::test_rule))
+        .routes(routes!(read, update, remove))
 }
 
 /// `POST /api/v1/rules`.
+#[utoipa::path(post, path = "/api/v1/rules", tag = "rules", request_body = CreateRule, responses((status = 201, description = "the rule", body = Rule), (status = 422, description = "invalid rule: the message names the bad path, operator or setting", body = crate::api::openapi::ApiErrorBody)))]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -65,6 +67,7 @@ async fn create(
 }
 
 /// `GET /api/v1/rules?limit=&cursor=`: oldest first.
+#[utoipa::path(get, path = "/api/v1/rules", tag = "rules", params(PageQuery), responses((status = 200, description = "one page of rules, oldest first", body = Page<Rule>)))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -81,6 +84,7 @@ async fn list(
 }
 
 /// `GET /api/v1/rules/{id}`.
+#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = String, Path, description = "the rule id")), responses((status = 200, description = "the rule", body = Rule), (status = 404, description = "no such rule", body = crate::api::openapi::ApiErrorBody)))]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
@@ -92,6 +96,7 @@ async fn read(
 /// `PATCH /api/v1/rules/{id}`: the whole rule is checked again as updated.
 /// Deliveries already scheduled keep the transformer and configuration
 /// they were planned with.
+#[utoipa::path(patch, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = String, Path, description = "the rule id")), request_body = UpdateRule, responses((status = 200, description = "the updated rule", body = Rule), (status = 404, description = "no such rule", body = crate::api::openapi::ApiErrorBody), (status = 422, description = "invalid update", body = crate::api::openapi::ApiErrorBody)))]
 async fn update(
     State(app): State<AppState>,
     caller: Caller,
@@ -111,6 +116,7 @@ async fn update(
 /// `DELETE /api/v1/rules/{id}`: new events no longer match it; deliveries
 /// it already scheduled still run (they carry their own copy of the
 /// transformer and configuration).
+#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = String, Path, description = "the rule id")), responses((status = 204, description = "deleted"), (status = 404, description = "no such rule", body = crate::api::openapi::ApiErrorBody)))]
 async fn remove(
     State(app): State<AppState>,
     caller: Caller,

@@ -12,7 +12,7 @@ use crate::ids::TenantId;
 use crate::model::{ComponentRef, NamedSecret, TriggerPolicy};
 
 /// Body of `POST /api/v1/triggers`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTrigger {
     /// Label, e.g. `acme/api pushes`.
@@ -37,7 +37,7 @@ pub struct CreateTrigger {
 
 /// Body of `PATCH /api/v1/triggers/{id}`: every field optional; what is
 /// given replaces what was there (`secrets` and `policy` as a whole).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTrigger {
     /// New label.
@@ -55,7 +55,7 @@ pub struct UpdateTrigger {
 }
 
 /// One secret value, or several during a rotation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum SecretValues {
     /// `"value"`.

@@ -8,10 +8,11 @@ mod body;
 mod view;
 mod webhook;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Page, PageQuery, Pagination, not_found, parse_id};
 use super::{ApiJson, Caller};
@@ -24,10 +25,10 @@ use body::{CreateTrigger, UpdateTrigger, check_config, check_policy, checked_nam
 pub use view::TriggerView;
 
 /// The triggers router.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/triggers", get(list).post(create))
-        .route("/api/v1/triggers/{id}", get(read).patch(update).delete(remove))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, remove))
         .merge(webhook::router())
 }
 
@@ -41,6 +42,7 @@ fn visible(app: &AppState, caller: &Caller, id: &str) -> Result<Trigger, ApiErro
 }
 
 /// `POST /api/v1/triggers`.
+#[utoipa::path(post, path = "/api/v1/triggers", tag = "triggers", request_body = CreateTrigger, responses((status = 201, description = "the trigger, with its webhook URL", body = TriggerView), (status = 422, description = "invalid trigger", body = crate::api::openapi::ApiErrorBody)))]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -75,6 +77,7 @@ async fn create(
 }
 
 /// `GET /api/v1/triggers?limit=&cursor=`: oldest first.
+#[utoipa::path(get, path = "/api/v1/triggers", tag = "triggers", params(PageQuery), responses((status = 200, description = "one page of triggers, oldest first", body = Page<TriggerView>)))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -91,6 +94,7 @@ async fn list(
 }
 
 /// `GET /api/v1/triggers/{id}`.
+#[utoipa::path(get, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = String, Path, description = "the trigger id")), responses((status = 200, description = "the trigger", body = TriggerView), (status = 404, description = "no such trigger", body = crate::api::openapi::ApiErrorBody)))]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
@@ -102,6 +106,7 @@ async fn read(
 
 /// `PATCH /api/v1/triggers/{id}`: name, secrets (replaced as a whole),
 /// config, policy.
+#[utoipa::path(patch, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = String, Path, description = "the trigger id")), request_body = UpdateTrigger, responses((status = 200, description = "the updated trigger", body = TriggerView), (status = 404, description = "no such trigger", body = crate::api::openapi::ApiErrorBody), (status = 422, description = "invalid update", body = crate::api::openapi::ApiErrorBody)))]
 async fn update(
     State(app): State<AppState>,
     caller: Caller,
@@ -148,6 +153,7 @@ async fn update(
 
 /// `DELETE /api/v1/triggers/{id}`: its webhook stops at once; its events
 /// stay in the log.
+#[utoipa::path(delete, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = String, Path, description = "the trigger id")), responses((status = 204, description = "deleted"), (status = 404, description = "no such trigger", body = crate::api::openapi::ApiErrorBody)))]
 async fn remove(
     State(app): State<AppState>,
     caller: Caller,

@@ -12,7 +12,7 @@ use crate::model::{ComponentRef, Trigger, TriggerPolicy, TriggerStats};
 use crate::time::rfc3339;
 
 /// A trigger as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TriggerView {
     /// Identifier.
     pub id: TriggerId,
@@ -81,7 +81,7 @@ pub struct WebhookInfo<'a> {
 }
 
 /// A webhook's counters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookStats {
     /// Events stored (exact).
     pub events_accepted: u64,

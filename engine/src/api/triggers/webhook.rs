@@ -2,9 +2,10 @@
 //! policy and statistics; enable, disable, and regenerate its key (the old
 //! key stops working as soon as the answer is sent).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::super::Caller;
 use super::super::extract::{ApiPath, not_found};
@@ -16,15 +17,16 @@ use crate::server::AppState;
 use crate::time::now_ms;
 
 /// The webhook routes of triggers.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/triggers/{id}/webhook", get(info))
-        .route("/api/v1/triggers/{id}/webhook/enable", post(enable))
-        .route("/api/v1/triggers/{id}/webhook/disable", post(disable))
-        .route("/api/v1/triggers/{id}/webhook/regenerate", post(regenerate))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(info))
+        .routes(routes!(enable))
+        .routes(routes!(disable))
+        .routes(routes!(regenerate))
 }
 
 /// `GET /api/v1/triggers/{id}/webhook`.
+#[utoipa::path(get, path = "/api/v1/triggers/{id}/webhook", tag = "triggers", params(("id" = String, Path, description = "the trigger id")), responses((status = 200, description = "the webhook URL and its statistics", body = Object), (status = 404, description = "no such trigger", body = crate::api::openapi::ApiErrorBody)))]
 async fn info(
     State(app): State<AppState>,
     caller: Caller,
@@ -40,6 +42,7 @@ async fn info(
 }
 
 /// `POST /api/v1/triggers/{id}/webhook/enable`.
+#[utoipa::path(post, path = "/api/v1/triggers/{id}/webhook/enable", tag = "triggers", params(("id" = String, Path, description = "the trigger id")), responses((status = 200, description = "the trigger", body = TriggerView), (status = 404, description = "no such trigger", body = crate::api::openapi::ApiErrorBody)))]
 async fn enable(
     State(app): State<AppState>,
     caller: Caller,
@@ -50,6 +53,7 @@ async fn enable(
 
 /// `POST /api/v1/triggers/{id}/webhook/disable`: requests answer 403
 /// `webhook_disabled` until it is enabled again.
+#[utoipa::path(post, path = "/api/v1/triggers/{id}/webhook/disable", tag = "triggers", params(("id" = String, Path, description = "the trigger id")), responses((status = 200, description = "the trigger", body = TriggerView), (status = 404, description = "no such trigger", body = crate::api::openapi::ApiErrorBody)))]
 async fn disable(
     State(app): State<AppState>,
     caller: Caller,
@@ -60,6 +64,7 @@ async fn disable(
 
 /// `POST /api/v1/triggers/{id}/webhook/regenerate`: a new key; the answer
 /// carries it and the new URL.
+#[utoipa::path(post, path = "/api/v1/triggers/{id}/webhook/regenerate", tag = "triggers", params(("id" = String, Path, description = "the trigger id")), responses((status = 200, description = "the trigger with its new webhook key (the old one stops working at once)", body = TriggerView), (status = 404, description = "no such trigger", body = crate::api::openapi::ApiErrorBody)))]
 async fn regenerate(
     State(app): State<AppState>,
     caller: Caller,
