@@ -16,8 +16,13 @@ pub fn now_ms() -> UnixMillis {
 /// Formats `ms` as RFC 3339 with millisecond precision, e.g.
 /// `2026-11-23T10:00:00.123Z`.
 pub fn rfc3339(ms: UnixMillis) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+    // RFC 3339 has four-digit years: later times are written as the last
+    // representable millisecond (the formatter would fail, not truncate).
+    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms.min(MAX_RFC3339_MS))).to_string()
 }
+
+/// 9999-12-31T23:59:59.999Z, the latest time RFC 3339 can write.
+pub const MAX_RFC3339_MS: UnixMillis = 253_402_300_799_999;
 
 /// Parses an RFC 3339 timestamp into milliseconds since the Unix epoch.
 pub fn parse_rfc3339(text: &str) -> Option<UnixMillis> {
@@ -102,6 +107,12 @@ pub mod human_duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_past_year_9999_are_written_as_its_last_millisecond() {
+        assert_eq!(rfc3339(u64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+    }
 
     #[test]
     fn rfc3339_round_trips() {

@@ -21,6 +21,10 @@ cargo xtask <command>
   test          build the packs, then run every test (engine, SDK, packs)
   ci            cargo fmt --check, clippy -D warnings, then `test`
   bench         build the packs, then run the criterion benchmarks
+  fuzz-api [-- ARGS]
+                build the packs, then fuzz the admin API with Schemathesis
+                against /openapi.json (tests/fuzz/fuzz_api.sh; ARGS go to
+                schemathesis, e.g. `-n 200`)
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -45,6 +49,12 @@ fn main() -> anyhow::Result<()> {
                 .current_dir(&root)
                 .args(["bench", "-p", "weir"])
                 .args(&rest))
+        }
+        "fuzz-api" => {
+            packs(&root)?;
+            run(Command::new("bash")
+                .arg(root.join("tests/fuzz/fuzz_api.sh"))
+                .args(rest.iter().skip_while(|arg| *arg == "--")))
         }
         "" | "help" | "--help" | "-h" => {
             print!("{HELP}");

@@ -37,10 +37,14 @@ pub struct CreateToken {
     /// administrator token.
     #[serde(default)]
     pub tenant_id: Option<TenantId>,
-    /// Lifetime in seconds; absent means it does not expire.
+    /// Lifetime in seconds, 1 to ten years; absent means it does not expire.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 316_224_000)]
     pub expires_in_secs: Option<u64>,
 }
+
+/// The longest lifetime a token may be given: ten years.
+const MAX_TOKEN_LIFETIME_SECS: u64 = 10 * 366 * 24 * 3600;
 
 /// A token as listed (never the secret).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -113,6 +117,17 @@ async fn create(
         return Err(ApiError::invalid(
             "invalid_name",
             "`name` must be 1 to 200 characters",
+        ));
+    }
+    if body
+        .expires_in_secs
+        .is_some_and(|secs| secs == 0 || secs > MAX_TOKEN_LIFETIME_SECS)
+    {
+        return Err(ApiError::invalid(
+            "invalid_expiry",
+            format!(
+                "`expires_in_secs` must be 1 to {MAX_TOKEN_LIFETIME_SECS} (ten years); leave it out for a token that does not expire"
+            ),
         ));
     }
     let now = now_ms();
