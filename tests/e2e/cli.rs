@@ -15,7 +15,12 @@ use crate::support::{Receiver, TestServer, eventually};
 
 /// Runs `weir <args>` against `url` (off the async runtime).
 async fn weir_at(url: &str, args: &[&str]) -> Output {
-    let mut full = vec!["--url".to_owned(), url.to_owned(), "--token".to_owned(), ADMIN_TOKEN.to_owned()];
+    let mut full = vec![
+        "--url".to_owned(),
+        url.to_owned(),
+        "--token".to_owned(),
+        ADMIN_TOKEN.to_owned(),
+    ];
     full.extend(args.iter().map(|arg| (*arg).to_owned()));
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_weir"))
@@ -40,7 +45,8 @@ async fn weir_json(server: &TestServer, args: &[&str]) -> Value {
         args.join(" "),
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("weir {} printed no JSON ({e}): {stdout}", args.join(" ")))
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("weir {} printed no JSON ({e}): {stdout}", args.join(" ")))
 }
 
 /// Exit code and stderr of a failing `weir <args>`.
@@ -61,29 +67,61 @@ async fn admin_verbs_create_list_update_delete_test_and_retry() {
 
     let first = weir_json(
         &server,
-        &["triggers", "create", "--json", r#"{"name": "cli one", "connector": "github", "secrets": {"webhook-secret": "s3cret"}}"#],
+        &[
+            "triggers",
+            "create",
+            "--json",
+            r#"{"name": "cli one", "connector": "github", "secrets": {"webhook-secret": "s3cret"}}"#,
+        ],
     )
     .await;
     let id = first["id"].as_str().expect("trigger id").to_owned();
     let body_file = dirs.data.parent().expect("temp").join("trigger.json");
-    std::fs::write(&body_file, r#"{"name": "cli two", "connector": "github", "secrets": {"webhook-secret": "x"}}"#)
-        .expect("write body");
-    weir_json(&server, &["triggers", "create", "--file", &body_file.display().to_string()]).await;
+    std::fs::write(
+        &body_file,
+        r#"{"name": "cli two", "connector": "github", "secrets": {"webhook-secret": "x"}}"#,
+    )
+    .expect("write body");
+    weir_json(
+        &server,
+        &["triggers", "create", "--file", &body_file.display().to_string()],
+    )
+    .await;
 
     let page = weir_json(&server, &["triggers", "list", "--limit", "1"]).await;
     assert_eq!(page["data"].as_array().map(Vec::len), Some(1), "{page}");
     assert!(page["next_cursor"].is_string(), "{page}");
     let all = weir_json(&server, &["triggers", "list", "--limit", "1", "--all"]).await;
-    let names: Vec<&str> = all["data"].as_array().expect("data").iter().filter_map(|t| t["name"].as_str()).collect();
+    let names: Vec<&str> = all["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     assert_eq!(names, ["cli one", "cli two"], "{all}");
 
-    assert_eq!(weir_json(&server, &["triggers", "get", &id]).await["name"], "cli one");
-    weir_json(&server, &["triggers", "update", &id, "--json", r#"{"name": "renamed"}"#]).await;
+    assert_eq!(
+        weir_json(&server, &["triggers", "get", &id]).await["name"],
+        "cli one"
+    );
+    weir_json(
+        &server,
+        &["triggers", "update", &id, "--json", r#"{"name": "renamed"}"#],
+    )
+    .await;
     let (status, stored) = server.get(&format!("/api/v1/triggers/{id}")).await;
-    assert_eq!((status, stored["name"].as_str()), (200, Some("renamed")), "{stored}");
+    assert_eq!(
+        (status, stored["name"].as_str()),
+        (200, Some("renamed")),
+        "{stored}"
+    );
 
     let output = weir_at(&server.url, &["triggers", "delete", &id]).await;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let (code, stderr) = weir_fails(&server.url, &["triggers", "get", &id]).await;
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.starts_with("error: not_found: "), "{stderr}");
@@ -103,7 +141,12 @@ async fn admin_verbs_create_list_update_delete_test_and_retry() {
     // A rule, a dry run of it, a published event and a retried delivery.
     let destination = weir_json(
         &server,
-        &["destinations", "create", "--json", &json!({"name": "r", "url": receiver.url}).to_string()],
+        &[
+            "destinations",
+            "create",
+            "--json",
+            &json!({"name": "r", "url": receiver.url}).to_string(),
+        ],
     )
     .await;
     let rule = weir_json(
@@ -129,7 +172,16 @@ async fn admin_verbs_create_list_update_delete_test_and_retry() {
 
     let published = weir_json(
         &server,
-        &["events", "publish", "--type", "invoice.paid", "--data", r#"{"amount": 42}"#, "--idempotency-key", "inv-1"],
+        &[
+            "events",
+            "publish",
+            "--type",
+            "invoice.paid",
+            "--data",
+            r#"{"amount": 42}"#,
+            "--idempotency-key",
+            "inv-1",
+        ],
     )
     .await;
     let event_id = published["event_ids"][0].as_str().expect("event id").to_owned();
@@ -227,7 +279,10 @@ async fn listen_verifies_deliveries_with_the_destination_secret_and_fails_a_wron
         server.rule("order.created", &destination, None).await;
     }
     let (status, published) = server
-        .post("/api/v1/events", &json!({"type": "order.created", "data": {"order": 7}}))
+        .post(
+            "/api/v1/events",
+            &json!({"type": "order.created", "data": {"order": 7}}),
+        )
         .await;
     assert_eq!(status, 202, "{published}");
 
@@ -235,7 +290,10 @@ async fn listen_verifies_deliveries_with_the_destination_secret_and_fails_a_wron
     let failed = wrong_listener.wait_for_verdict().await;
     assert!(failed.starts_with("signature: FAILED ("), "{failed}");
     let printed = right_listener.lines.lock().expect("lines").join("\n");
-    assert!(printed.contains("--- POST /hook") && printed.contains("\"order\": 7"), "{printed}");
+    assert!(
+        printed.contains("--- POST /hook") && printed.contains("\"order\": 7"),
+        "{printed}"
+    );
     assert!(printed.contains("webhook-id: "), "{printed}");
     server.stop().await;
 }
@@ -252,13 +310,25 @@ async fn export_then_import_moves_the_configuration_to_a_fresh_data_directory() 
     let backup_path = backup.display().to_string();
 
     // A running Weir holds the store.
-    let (code, stderr) = weir_fails(&server.url, &["export", "--data-dir", &data_dir, "--out", &backup_path]).await;
+    let (code, stderr) = weir_fails(
+        &server.url,
+        &["export", "--data-dir", &data_dir, "--out", &backup_path],
+    )
+    .await;
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("stop weir first"), "{stderr}");
     server.stop().await;
 
-    let output = weir_at("http://unused", &["export", "--data-dir", &data_dir, "--out", &backup_path]).await;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = weir_at(
+        "http://unused",
+        &["export", "--data-dir", &data_dir, "--out", &backup_path],
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = std::fs::read_to_string(&backup).expect("backup");
     let header: Value = serde_json::from_str(text.lines().next().expect("header")).expect("header JSON");
     assert_eq!(header["format"], "weir-export");
@@ -267,11 +337,25 @@ async fn export_then_import_moves_the_configuration_to_a_fresh_data_directory() 
 
     let fresh = TestDirs::new(&[]);
     std::fs::create_dir_all(&fresh.data).expect("data dir");
-    std::fs::copy(dirs.data.join("encryption.key"), fresh.data.join("encryption.key")).expect("copy key");
+    std::fs::copy(
+        dirs.data.join("encryption.key"),
+        fresh.data.join("encryption.key"),
+    )
+    .expect("copy key");
     let fresh_dir = fresh.data.display().to_string();
-    let import = ["import", "--data-dir", fresh_dir.as_str(), "--in", backup_path.as_str()];
+    let import = [
+        "import",
+        "--data-dir",
+        fresh_dir.as_str(),
+        "--in",
+        backup_path.as_str(),
+    ];
     let output = weir_at("http://unused", &import).await;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     // A second import finds the ids taken; `--replace` overwrites them.
     let (code, stderr) = weir_fails("http://unused", &import).await;
     assert_eq!(code, 4, "{stderr}");
@@ -279,20 +363,40 @@ async fn export_then_import_moves_the_configuration_to_a_fresh_data_directory() 
     let mut replacing = import.to_vec();
     replacing.push("--replace");
     let output = weir_at("http://unused", &replacing).await;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let moved = TestServer::start(test_config(&fresh)).await;
     let (_, triggers) = moved.get("/api/v1/triggers").await;
-    let trigger_ids: Vec<&Value> = triggers["data"].as_array().expect("data").iter().map(|t| &t["id"]).collect();
+    let trigger_ids: Vec<&Value> = triggers["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
     assert_eq!(trigger_ids, [&trigger["id"]], "{triggers}");
     let (_, rules) = moved.get("/api/v1/rules").await;
     assert_eq!(rules["data"][0]["id"], rule["id"], "{rules}");
     assert_eq!(rules["data"][0]["destination_id"], destination["id"], "{rules}");
     // The trigger's sealed secret still opens: a signed webhook is accepted.
-    let (_, info) = moved.get(&format!("/api/v1/triggers/{}", trigger["id"].as_str().expect("id"))).await;
+    let (_, info) = moved
+        .get(&format!(
+            "/api/v1/triggers/{}",
+            trigger["id"].as_str().expect("id")
+        ))
+        .await;
     let hook = info["webhook_url"].as_str().expect("webhook url");
     let (status, answer) = moved
-        .post_github(hook, "moved secret", "push", "d-1", &crate::support::github_push_payload())
+        .post_github(
+            hook,
+            "moved secret",
+            "push",
+            "d-1",
+            &crate::support::github_push_payload(),
+        )
         .await;
     assert_eq!(status, 202, "{answer}");
     moved.stop().await;
