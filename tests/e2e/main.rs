@@ -5,6 +5,7 @@
 mod support;
 
 mod api_errors;
+mod cli;
 mod dedupe;
 mod durability;
 mod hostile_guests;

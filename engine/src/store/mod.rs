@@ -28,6 +28,7 @@
 //!
 //! Only this module touches sled.
 
+mod backup;
 mod catalog;
 mod checkpoint;
 mod codec;
@@ -45,6 +46,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use backup::RecordKind;
 pub use commit::{CommitOutcome, Committer, PendingEvent};
 pub use deliveries::DeliveryFilter;
 pub use error::StoreError;
