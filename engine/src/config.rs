@@ -139,6 +139,12 @@ pub struct IngestConfig {
     /// How long the inbound request log keeps a request. Default `7days`.
     #[serde(with = "human_duration")]
     pub request_log_retention: Duration,
+    /// How long events are kept, with their deliveries and attempts,
+    /// after they arrive; older ones are pruned (never before the router
+    /// passed them or while a delivery is unfinished). `0s` keeps them
+    /// forever. Default `30days`.
+    #[serde(with = "human_duration")]
+    pub event_retention: Duration,
     /// Request log records waiting to be written beyond which new ones are
     /// dropped (and counted) rather than slowing ingest. Default 8192.
     pub request_log_queue: usize,
@@ -252,6 +258,7 @@ impl Default for IngestConfig {
             tenant_daily_quota: 0,
             trusted_proxies: Vec::new(),
             request_log_retention: Duration::from_secs(7 * 24 * 3600),
+            event_retention: Duration::from_secs(30 * 24 * 3600),
             request_log_queue: 8192,
             prune_interval: Duration::from_secs(60),
             durability: Durability::Fsync,

@@ -17,6 +17,7 @@ mod pack_cli;
 mod pack_fixtures;
 mod request_log;
 mod restart;
+mod retention;
 mod rules_api;
 mod startup;
 mod tenancy;

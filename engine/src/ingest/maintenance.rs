@@ -1,5 +1,6 @@
-//! The periodic upkeep of ingest's stored state: expired dedupe markers
-//! and request log records past their retention are pruned every
+//! The periodic upkeep of ingest's stored state: expired dedupe markers,
+//! request log records and events (with their deliveries and attempts)
+//! past their retention are pruned every
 //! `ingest.prune_interval`, idle rate-limit buckets are forgotten, and the
 //! store takes a checkpoint every [`CHECKPOINT_EVERY`] (see
 //! `store::checkpoint`). The work runs on the blocking pool; the task
@@ -30,6 +31,8 @@ pub struct Maintenance {
     pub prune_interval: Duration,
     /// `ingest.request_log_retention`.
     pub request_log_retention: Duration,
+    /// `ingest.event_retention` (zero keeps events forever).
+    pub event_retention: Duration,
 }
 
 impl Maintenance {
@@ -59,19 +62,28 @@ impl Maintenance {
     async fn prune(&self) {
         let store = self.store.clone();
         let retention_ms = u64::try_from(self.request_log_retention.as_millis()).unwrap_or(u64::MAX);
+        let event_retention_ms = u64::try_from(self.event_retention.as_millis()).unwrap_or(u64::MAX);
         let result = tokio::task::spawn_blocking(move || {
             let now = now_ms();
             let markers = store.prune_dedup(now)?;
             let requests = store.prune_requests(now.saturating_sub(retention_ms))?;
-            Ok::<_, crate::store::StoreError>((markers, requests))
+            let events = if event_retention_ms == 0 {
+                crate::store::Pruned::default()
+            } else {
+                store.prune_events(now.saturating_sub(event_retention_ms))?
+            };
+            Ok::<_, crate::store::StoreError>((markers, requests, events))
         })
         .await;
         match result {
-            Ok(Ok((markers, requests))) if markers + requests > 0 => {
+            Ok(Ok((markers, requests, events))) if markers + requests + events.events > 0 => {
                 tracing::debug!(
                     markers,
                     requests,
-                    "pruned expired dedupe markers and request log records"
+                    events = events.events,
+                    deliveries = events.deliveries,
+                    attempts = events.attempts,
+                    "pruned expired dedupe markers, request log records and events"
                 );
             }
             Ok(Ok(_)) => {}

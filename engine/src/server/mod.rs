@@ -175,6 +175,7 @@ impl Server {
                 gateway: Arc::clone(&gateway),
                 prune_interval: config.ingest.prune_interval,
                 request_log_retention: config.ingest.request_log_retention,
+                event_retention: config.ingest.event_retention,
             }
             .run(shutdown.child_token()),
         );

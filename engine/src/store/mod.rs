@@ -40,6 +40,7 @@ mod fault;
 mod meta;
 mod prune;
 mod requests;
+mod retention;
 mod stats;
 
 use std::fs::File;
@@ -51,6 +52,7 @@ pub use commit::{CommitOutcome, Committer, PendingEvent};
 pub use deliveries::DeliveryFilter;
 pub use error::StoreError;
 pub use requests::{RequestFilter, RequestPage};
+pub use retention::Pruned;
 pub use stats::{ms_until_utc_midnight, utc_day};
 
 use crate::config::Durability;
