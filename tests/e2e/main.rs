@@ -5,15 +5,18 @@
 mod support;
 
 mod api_errors;
+mod audit;
 mod dedupe;
 mod durability;
 mod hostile_guests;
 mod hot_reload;
 mod ingest_policy;
+mod observability;
 mod pack_cli;
 mod pack_fixtures;
 mod request_log;
 mod restart;
+mod shutdown;
 mod startup;
 mod tenancy;
 mod triggers_api;

@@ -152,6 +152,14 @@ async fn create(
     };
     app.store.put_rule(&rule)?;
     app.catalog.reload_rules()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Create,
+        "rule",
+        rule.id,
+        None,
+        crate::audit::snap(&rule),
+    );
     tracing::info!(rule = %rule.id, "rule created");
     Ok((StatusCode::CREATED, Json(rule)))
 }
