@@ -51,6 +51,21 @@ async fn wait_ready(http: &reqwest::Client, base: &str) {
     .await;
 }
 
+/// Waits (polling, bounded) for `child` to exit.
+async fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "weir did not exit after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// What happened to one webhook request.
 enum Answer {
     Accepted(Vec<String>),
@@ -73,7 +88,10 @@ async fn sigterm_under_load_loses_no_acknowledged_webhook() {
     let response = http
         .post(format!("{base}/api/v1/triggers"))
         .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"name": "load", "connector": "github", "secrets": {"webhook-secret": SECRET}}))
+        .header("content-type", "application/json")
+        .body(
+            json!({"name": "load", "connector": "github", "secrets": {"webhook-secret": SECRET}}).to_string(),
+        )
         .send()
         .await
         .expect("create trigger");
@@ -143,7 +161,7 @@ async fn sigterm_under_load_loses_no_acknowledged_webhook() {
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let status = eventually("weir to exit", WAIT, || async { child.try_wait().expect("wait") }).await;
+    let status = wait_exit(&mut child).await;
     let mut answers = Vec::new();
     for sender in senders {
         answers.extend(sender.await.expect("sender"));
@@ -192,9 +210,6 @@ async fn sigterm_under_load_loses_no_acknowledged_webhook() {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
-    let status = eventually("weir to exit again", WAIT, || async {
-        child.try_wait().expect("wait")
-    })
-    .await;
+    let status = wait_exit(&mut child).await;
     assert!(status.success(), "{status}");
 }
