@@ -12,6 +12,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{is_method_name, networks};
+
+mod env;
 use crate::time::human_duration;
 
 /// A configuration file or value that cannot be used.
@@ -31,6 +33,14 @@ pub enum ConfigError {
         /// The file.
         path: PathBuf,
         /// The parser's explanation, naming the key.
+        message: String,
+    },
+    /// An environment variable's value cannot be used.
+    #[error("invalid environment variable `{var}`: {message}")]
+    Env {
+        /// The variable, e.g. `WEIR_INGEST_MAX_BODY_BYTES`.
+        var: String,
+        /// What is wrong.
         message: String,
     },
     /// A value is out of range.
@@ -62,6 +72,10 @@ pub struct Config {
     pub packs: PackLimits,
     /// Outbound delivery settings.
     pub delivery: DeliveryConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// The `/metrics` endpoint.
+    pub metrics: MetricsConfig,
     /// The key sealing secrets at rest (destination headers): a file
     /// holding base64 of 32 bytes, created on first start when missing.
     /// Default `<data_dir>/encryption.key`; `WEIR_ENCRYPTION_KEY` (base64)
@@ -75,6 +89,41 @@ pub struct Config {
     /// never read from or written to the config file.
     #[serde(skip)]
     pub bootstrap_admin_token: Option<String>,
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, span fields (`request_id`) included.
+    Json,
+}
+
+/// Logging. The filter comes from `RUST_LOG` (default `info`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`. Default `text`; `--log-format` overrides it.
+    pub format: LogFormat,
+}
+
+/// The `/metrics` endpoint (Prometheus text format).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Serve `GET /metrics`, unauthenticated like `/healthz` (it shows
+    /// counts, route templates and trigger ids, never secrets). Default
+    /// true.
+    pub enabled: bool,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 /// How hard the store works before a webhook is acknowledged.
@@ -238,6 +287,8 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             packs: PackLimits::default(),
             delivery: DeliveryConfig::default(),
+            log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
             encryption_key_file: None,
             encryption_key: None,
             bootstrap_admin_token: None,
@@ -327,6 +378,22 @@ impl Config {
             message: error.to_string(),
         })?;
         config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies the `WEIR_<SECTION>_<KEY>` environment variables among
+    /// `vars` (see `config/env.rs`), then validates, naming the variable
+    /// when a value it set is out of range.
+    pub fn with_env(&self, vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        let config = env::apply(self, vars.iter().cloned())?;
+        if let Err(ConfigError::Invalid { key, message }) = config.validate() {
+            let var = format!("WEIR_{}", key.replace('.', "_").to_ascii_uppercase());
+            if vars.iter().any(|(name, _)| *name == var) {
+                return Err(ConfigError::Env { var, message });
+            }
+            return Err(ConfigError::Invalid { key, message });
+        }
         Ok(config)
     }
 

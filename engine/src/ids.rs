@@ -152,6 +152,11 @@ define_id!(
     RequestId, "req", "request"
 );
 define_id!(
+    /// Identifies one audit log entry; its time part is when the change
+    /// was made, so the log sorts by time.
+    AuditId, "aud", "audit entry"
+);
+define_id!(
     /// Identifies a delivery of one event through one rule; also the
     /// `webhook-id` the destination sees, stable across retries.
     DeliveryId, "del", "delivery"

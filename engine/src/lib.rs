@@ -8,6 +8,7 @@
 //! is the admin HTTP API; [`server`] wires everything together.
 
 pub mod api;
+pub mod audit;
 pub mod catalog;
 pub mod config;
 pub mod crypto;
@@ -17,6 +18,7 @@ pub mod fixtures;
 pub mod host;
 pub mod ids;
 pub mod ingest;
+pub mod metrics;
 pub mod model;
 pub mod packkit;
 pub mod ratelimit;

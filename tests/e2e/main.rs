@@ -5,12 +5,14 @@
 mod support;
 
 mod api_errors;
+mod audit;
 mod cli;
 mod dedupe;
 mod durability;
 mod hostile_guests;
 mod hot_reload;
 mod ingest_policy;
+mod observability;
 mod openapi;
 mod outbound_proxy;
 mod pack_cli;
@@ -19,6 +21,7 @@ mod request_log;
 mod restart;
 mod retention;
 mod rules_api;
+mod shutdown;
 mod startup;
 mod tenancy;
 mod tenant_isolation;

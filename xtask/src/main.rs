@@ -242,11 +242,58 @@ fn serve(root: &Path, args: &[String]) -> anyhow::Result<()> {
 }
 
 fn test(root: &Path) -> anyhow::Result<()> {
+    promtool()?;
     run(Command::new(cargo())
         .current_dir(root)
         .args(["test", "--workspace"]))?;
     run(Command::new(cargo()).current_dir(root.join("packs")).arg("test"))?;
     second_language_pack(root)
+}
+
+/// `promtool` (Debian's `prometheus` package), which the end-to-end suite
+/// uses to validate `/metrics`: installed with apt-get when missing. The
+/// test fails with instructions if it is still not there.
+fn promtool() -> anyhow::Result<()> {
+    let present = |cmd: &str| {
+        Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if present("promtool") {
+        return Ok(());
+    }
+    if !present("apt-get") {
+        bail!(
+            "`promtool` is missing and apt-get is not available: install Prometheus' promtool and put it on PATH"
+        );
+    }
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut command = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            command.arg("apt-get");
+        }
+        command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        run(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "--no-install-recommends", "prometheus"])?;
+    if !present("promtool") {
+        bail!("installed Debian's `prometheus` package but `promtool` is still not on PATH");
+    }
+    Ok(())
+}
+
+/// True when running as root (uid 0), read from `/proc/self/status`.
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().next())
+            == Some("0")
+    })
 }
 
 /// The example pack written in Python: built with componentize-py (its

@@ -73,6 +73,10 @@ pub fn ensure_admin_token(store: &Store, configured: Option<&str>) -> Result<Opt
 pub struct Caller {
     /// The API token used; `None` for the bootstrap token.
     pub token_id: Option<TokenId>,
+    /// Its visible prefix (`weir_…`), how the audit log names the actor.
+    pub token_prefix: Option<String>,
+    /// The id of the request being served, for the audit log.
+    pub request_id: Option<String>,
     /// The tenant the caller acts for; `None` acts for every tenant.
     pub tenant: Option<TenantId>,
     /// What the caller may do.
@@ -80,6 +84,13 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Who the audit log says did it: the token prefix, or `bootstrap`.
+    pub fn actor(&self) -> String {
+        self.token_prefix
+            .clone()
+            .unwrap_or_else(|| "bootstrap".to_owned())
+    }
+
     /// True for an instance administrator.
     pub fn is_instance_admin(&self) -> bool {
         self.tenant.is_none() && self.role == Role::Admin
@@ -164,9 +175,13 @@ pub async fn authenticate(
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(|| ApiError::unauthorized("missing_token", "send `Authorization: Bearer <token>`"))?;
-    let caller = identify(&app, presented).ok_or_else(|| {
+    let mut caller = identify(&app, presented).ok_or_else(|| {
         ApiError::unauthorized("invalid_token", "the token is not valid, expired or revoked")
     })?;
+    caller.request_id = request
+        .extensions()
+        .get::<crate::server::RequestId>()
+        .map(|id| id.0.clone());
     request.extensions_mut().insert(caller);
     Ok(next.run(request).await)
 }
@@ -176,6 +191,8 @@ fn identify(app: &AppState, presented: &str) -> Option<Caller> {
     if bool::from(hash.ct_eq(&app.admin_token_hash)) {
         return Some(Caller {
             token_id: None,
+            token_prefix: None,
+            request_id: None,
             tenant: None,
             role: Role::Admin,
         });
@@ -186,6 +203,8 @@ fn identify(app: &AppState, presented: &str) -> Option<Caller> {
     let matches: bool = hash.as_slice().ct_eq(&stored).into();
     (matches && token.is_active(now_ms())).then(|| Caller {
         token_id: Some(token.id),
+        token_prefix: Some(token.prefix.clone()),
+        request_id: None,
         tenant: token.tenant_id,
         role: token.role,
     })
@@ -210,6 +229,8 @@ mod tests {
         let other = TenantId::generate();
         let viewer = Caller {
             token_id: None,
+            token_prefix: None,
+            request_id: None,
             tenant: Some(tenant),
             role: Role::Viewer,
         };
@@ -228,6 +249,8 @@ mod tests {
         );
         let admin = Caller {
             token_id: None,
+            token_prefix: None,
+            request_id: None,
             tenant: None,
             role: Role::Admin,
         };

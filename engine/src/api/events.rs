@@ -106,6 +106,7 @@ async fn publish(
     State(app): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    request_id: Option<axum::Extension<crate::server::RequestId>>,
     ApiJson(body): ApiJson<PublishEvent>,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Operator)?;
@@ -167,6 +168,7 @@ async fn publish(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             headers: Default::default(),
+            request_id: request_id.map(|axum::Extension(id)| id.0),
         },
     };
     let record = serde_json::to_vec(&draft).map_err(|error| ApiError::internal(&error))?;

@@ -1,6 +1,7 @@
 //! The admin HTTP API under `/api/v1`: one router per resource, each beside
 //! its handlers, all behind bearer-token authentication.
 
+mod audit;
 mod auth;
 mod deliveries;
 mod destinations;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(requests::router())
         .merge(tenants::router())
         .merge(tokens::router())
+        .merge(audit::router())
         .split_for_parts();
     admin
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))

@@ -90,5 +90,13 @@ async fn lift_quarantine(
         ));
     }
     let lifted = app.host.health().lift(&pack);
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Lift,
+        "pack",
+        &pack,
+        None,
+        Some(serde_json::json!({"lifted": lifted})),
+    );
     Ok(Json(serde_json::json!({"pack": pack, "lifted": lifted})))
 }

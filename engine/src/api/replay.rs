@@ -14,9 +14,10 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJsonOrDefault, Caller};
+use crate::audit::snap;
 use crate::error::ApiError;
 use crate::ids::{DeliveryId, EventId, RuleId};
-use crate::model::{Delivery, DeliveryStatus, Role};
+use crate::model::{AuditAction, Delivery, DeliveryStatus, Role};
 use crate::server::AppState;
 use crate::time::now_ms;
 
@@ -52,6 +53,14 @@ async fn retry(
     }
     app.store.sync()?;
     app.wake_dispatcher();
+    app.audit(
+        &caller,
+        AuditAction::Replay,
+        "delivery",
+        id,
+        None,
+        snap(&delivery),
+    );
     tracing::info!(delivery = %id, "delivery requeued by replay");
     Ok(Json(delivery))
 }
@@ -113,6 +122,14 @@ async fn reroute(
     }
     app.store.sync()?;
     app.wake_dispatcher();
+    app.audit(
+        &caller,
+        AuditAction::Replay,
+        "event",
+        id,
+        None,
+        Some(serde_json::json!({"tenant_id": event.tenant_id(), "created": created, "requeued": requeued})),
+    );
     tracing::info!(event = %id, created = created.len(), requeued = requeued.len(), "event rerouted");
     Ok(Json(Rerouted {
         matched_rules: planned.iter().map(|d| d.rule_id).collect(),

@@ -67,6 +67,14 @@ async fn create(
     };
     app.store.put_tenant(&tenant)?;
     app.catalog.reload_tenants()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Create,
+        "tenant",
+        tenant.id,
+        None,
+        crate::audit::snap(&tenant),
+    );
     tracing::info!(tenant = %tenant.id, "tenant created");
     Ok((StatusCode::CREATED, Json(tenant)))
 }

@@ -148,6 +148,14 @@ async fn create(
     };
     app.store.put_token(&token)?;
     app.catalog.reload_tokens()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Create,
+        "token",
+        token.id,
+        None,
+        crate::audit::snap(&token),
+    );
     tracing::info!(token = %token.id, role = ?token.role, "api token minted");
     let mut view = TokenView::of(&token);
     view.token = Some(secret);
@@ -196,9 +204,18 @@ async fn revoke(
         ));
     }
     if token.revoked_at_ms.is_none() {
+        let before = crate::audit::snap(&token);
         token.revoked_at_ms = Some(now_ms());
         app.store.put_token(&token)?;
         app.catalog.reload_tokens()?;
+        app.audit(
+            &caller,
+            crate::model::AuditAction::Revoke,
+            "token",
+            token.id,
+            before,
+            crate::audit::snap(&token),
+        );
         tracing::info!(token = %token.id, "api token revoked");
     }
     Ok(Json(TokenView::of(&token)))

@@ -7,47 +7,51 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::ValueEnum;
 use tracing_subscriber::EnvFilter;
+use weir::config::LogFormat;
 use weir::{Config, Server};
 
-/// Options of `weir serve`; each overrides the config file.
+/// Options of `weir serve`; each overrides the config file and the
+/// `WEIR_<SECTION>_<KEY>` environment variables (`WEIR_LISTEN`,
+/// `WEIR_DATA_DIR`, … for top-level keys).
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Configuration file (TOML); every key is optional.
     #[arg(long, env = "WEIR_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on, e.g. 0.0.0.0:8080.
-    #[arg(long, env = "WEIR_LISTEN")]
+    #[arg(long)]
     listen: Option<SocketAddr>,
     /// Directory of the embedded store.
-    #[arg(long, env = "WEIR_DATA_DIR")]
+    #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Directory holding one sub-directory per pack.
-    #[arg(long, env = "WEIR_PLUGINS_DIR")]
+    #[arg(long)]
     plugins_dir: Option<PathBuf>,
     /// Base URL producers use to reach Weir (for printed webhook URLs).
-    #[arg(long, env = "WEIR_PUBLIC_URL")]
+    #[arg(long)]
     public_url: Option<String>,
     /// Allow deliveries to this private network (CIDR); repeatable.
     #[arg(long = "allow-private-network", value_name = "CIDR")]
     allow_private_networks: Vec<ipnet::IpNet>,
-    /// Log format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "WEIR_LOG_FORMAT")]
-    log_format: LogFormat,
+    /// Log format (overrides `log.format`; `WEIR_LOG_FORMAT` sets that).
+    #[arg(long, value_enum)]
+    log_format: Option<LogFormatArg>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum LogFormat {
+enum LogFormatArg {
     Text,
     Json,
 }
 
 /// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_logging(args.log_format);
-    let mut config = match &args.config {
+    let file = match &args.config {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
     };
+    // File, then `WEIR_<SECTION>_<KEY>` variables, then flags.
+    let mut config = file.with_env(std::env::vars())?;
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
@@ -68,7 +72,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.encryption_key = std::env::var("WEIR_ENCRYPTION_KEY")
         .ok()
         .filter(|k| !k.is_empty());
+    if let Some(format) = args.log_format {
+        config.log.format = match format {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        };
+    }
     config.validate()?;
+    init_logging(config.log.format);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderName;
+use tracing::Instrument as _;
 
 use super::backoff::retry_delay;
 use super::health::DestinationHealth;
@@ -18,6 +19,7 @@ use crate::catalog::{ActiveDestination, Catalog};
 use crate::config::DeliveryConfig;
 use crate::host::PluginHost;
 use crate::ids::DestinationId;
+use crate::metrics::Metrics;
 use crate::model::{Attempt, AttemptOutcome, Delivery, DeliveryStatus, RateLimit, StoredEvent};
 use crate::ratelimit::TokenBucket;
 use crate::store::{Store, StoreError};
@@ -53,6 +55,8 @@ pub struct DelivererParts {
     pub config: DeliveryConfig,
     /// Destination health tracking.
     pub health: DestinationHealth,
+    /// Attempt, retry and dead-letter counters.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Performs delivery attempts.
@@ -87,7 +91,18 @@ impl Deliverer {
         let started_at_ms = now_ms();
         let clock = Instant::now();
         let number = delivery.attempts + 1;
-        let sent = self.send(&delivery, destination.as_deref()).await;
+        // `request_id` is filled in from the event's metadata once it is
+        // read, so one id follows a webhook from ingest to every attempt.
+        let span = tracing::info_span!(
+            "delivery_attempt",
+            delivery = %delivery.id,
+            attempt = number,
+            request_id = tracing::field::Empty,
+        );
+        let sent = self
+            .send(&delivery, destination.as_deref())
+            .instrument(span.clone())
+            .await;
         let finished_ms = now_ms();
         let schedule = destination
             .as_ref()
@@ -135,7 +150,10 @@ impl Deliverer {
             next_attempt_at_ms,
         };
         store.record_attempt(&delivery, &attempt)?;
-        tracing::debug!(delivery = %delivery.id, attempt = number, outcome = ?attempt.outcome, status = ?delivery.status, "attempt recorded");
+        self.parts
+            .metrics
+            .delivery_attempt(attempt.outcome, delivery.status);
+        tracing::info!(parent: &span, outcome = ?attempt.outcome, status_code = ?attempt.status_code, next = ?delivery.status, "delivery attempt recorded");
         if let Some(destination) = destination {
             self.update_health(&destination, &sent).await?;
         }
@@ -279,7 +297,12 @@ impl Deliverer {
     /// The delivery's event; a vanished event ends the delivery.
     fn event(&self, delivery: &Delivery) -> Result<StoredEvent, Sent> {
         match self.parts.store.event(delivery.event_id) {
-            Ok(Some(event)) => Ok(event),
+            Ok(Some(event)) => {
+                if let Some(id) = &event.draft.weir.request_id {
+                    tracing::Span::current().record("request_id", id.as_str());
+                }
+                Ok(event)
+            }
             Ok(None) => Err(Sent::failed(
                 AttemptOutcome::DestinationGone,
                 Verdict::Permanent,

@@ -115,6 +115,7 @@ impl DestinationHealth {
                 client_address: None,
                 user_agent: None,
                 headers: Default::default(),
+                request_id: None,
             },
         };
         let record = serde_json::to_vec(&draft).map_err(StoreError::Encode)?;

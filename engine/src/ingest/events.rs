@@ -24,6 +24,7 @@ pub fn prepare_events(
     trigger: &Trigger,
     request: &WebhookRequest,
     events: Vec<NewEvent>,
+    request_id: Option<&str>,
 ) -> Result<Vec<PendingEvent>, ApiError> {
     let invalid = |message: String| {
         tracing::error!(trigger = %trigger.id, connector = %trigger.connector, %message, "connector returned an invalid event");
@@ -83,6 +84,7 @@ pub fn prepare_events(
                     client_address: request.client_address.clone(),
                     user_agent: user_agent.clone(),
                     headers: meta_headers.clone(),
+                    request_id: request_id.map(str::to_owned),
                 },
             };
             let record = serde_json::to_vec(&draft).map_err(|error| ApiError::internal(&error))?;

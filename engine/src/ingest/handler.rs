@@ -7,6 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::ALLOW;
@@ -24,7 +25,7 @@ use crate::error::ApiError;
 use crate::host::{CallError, Secret};
 use crate::ids::EventId;
 use crate::model::Trigger;
-use crate::server::AppState;
+use crate::server::{AppState, RequestId};
 use crate::store::CommitOutcome;
 use crate::time::{UnixMillis, now_ms};
 
@@ -38,6 +39,7 @@ pub async fn receive_webhook(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    request_id: Option<Extension<RequestId>>,
     body: Body,
 ) -> Response {
     let started = Instant::now();
@@ -45,6 +47,7 @@ pub async fn receive_webhook(
     let client = client_address(peer.ip(), &headers, &app.config.ingest.trusted_proxies);
     let mut ledger = Ledger::new(
         &app.gateway.request_log,
+        &app.metrics,
         started,
         received_at_ms,
         &method,
@@ -58,6 +61,7 @@ pub async fn receive_webhook(
         client,
         started,
         received_at_ms,
+        request_id: request_id.as_ref().map(|Extension(id)| id.0.as_str()),
     };
     match walk(&app, &mut ledger, &inbound, body).await {
         Ok(response) => {
@@ -83,6 +87,7 @@ struct Inbound<'a> {
     client: IpAddr,
     started: Instant,
     received_at_ms: UnixMillis,
+    request_id: Option<&'a str>,
 }
 
 /// A refused request: the error, and for 405 the methods allowed.
@@ -227,7 +232,7 @@ async fn receive(
             return response::rejected(rejection);
         }
     };
-    let pending = prepare_events(trigger, &request, receipt.events)?;
+    let pending = prepare_events(trigger, &request, receipt.events, inbound.request_id)?;
     let outcomes = if pending.is_empty() {
         Vec::new()
     } else {
@@ -239,10 +244,11 @@ async fn receive(
             CommitOutcome::Stored(id) | CommitOutcome::Duplicate(id) => *id,
         })
         .collect();
-    let all_duplicates = outcomes
+    let duplicates = outcomes
         .iter()
-        .all(|outcome| matches!(outcome, CommitOutcome::Duplicate(_)));
-    ledger.events(ids, all_duplicates);
+        .filter(|outcome| matches!(outcome, CommitOutcome::Duplicate(_)))
+        .count();
+    ledger.events(ids, duplicates);
     response::accepted(receipt.reply, &outcomes)
 }
 

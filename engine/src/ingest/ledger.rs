@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 
 use super::request_log::RequestLog;
 use crate::ids::EventId;
+use crate::metrics::Metrics;
 use crate::model::{RequestOutcome, RequestRecord, Trigger};
 use crate::time::UnixMillis;
 
@@ -24,9 +25,11 @@ const CLIENT_CLOSED: u16 = 499;
 /// One request's record in the making.
 pub struct Ledger<'a> {
     log: &'a RequestLog,
+    metrics: &'a Metrics,
     started: Instant,
     record: Option<RequestRecord>,
     all_duplicates: bool,
+    duplicates: usize,
 }
 
 impl<'a> Ledger<'a> {
@@ -34,6 +37,7 @@ impl<'a> Ledger<'a> {
     /// clock) and `started` (monotonic).
     pub fn new(
         log: &'a RequestLog,
+        metrics: &'a Metrics,
         started: Instant,
         received_at: UnixMillis,
         method: &Method,
@@ -51,8 +55,10 @@ impl<'a> Ledger<'a> {
             .unwrap_or(0);
         Self {
             log,
+            metrics,
             started,
             all_duplicates: false,
+            duplicates: 0,
             record: Some(RequestRecord {
                 id: log.next_id(received_at),
                 received_at,
@@ -86,9 +92,10 @@ impl<'a> Ledger<'a> {
         }
     }
 
-    /// The request's events, and whether every one was a duplicate.
-    pub fn events(&mut self, ids: Vec<EventId>, all_duplicates: bool) {
-        self.all_duplicates = all_duplicates && !ids.is_empty();
+    /// The request's events, `duplicates` of them already stored before.
+    pub fn events(&mut self, ids: Vec<EventId>, duplicates: usize) {
+        self.all_duplicates = duplicates == ids.len() && !ids.is_empty();
+        self.duplicates = duplicates;
         if let Some(record) = &mut self.record {
             record.event_ids = ids;
         }
@@ -111,6 +118,24 @@ impl<'a> Ledger<'a> {
             _ => None,
         };
         record.duration_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let trigger = record
+            .trigger_id
+            .map_or_else(|| "unknown".to_owned(), |id| id.to_string());
+        match (record.outcome, &record.error_code) {
+            (RequestOutcome::Rejected, code) => self
+                .metrics
+                .webhook_rejected(&trigger, code.as_deref().unwrap_or("unknown")),
+            _ if !record.event_ids.is_empty() => {
+                let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+                let duplicates = self.duplicates.min(record.event_ids.len());
+                self.metrics.webhook_events(
+                    &trigger,
+                    count(record.event_ids.len() - duplicates),
+                    count(duplicates),
+                );
+            }
+            _ => {}
+        }
         self.log.record(record);
     }
 }

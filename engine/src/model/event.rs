@@ -51,6 +51,11 @@ pub struct EventMeta {
     /// Selected request headers (provider event/delivery headers).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// The id of the HTTP request that brought it (`X-Request-Id`, given
+    /// or generated), logged with every delivery attempt. Absent in
+    /// events stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// An event as read back from the log.

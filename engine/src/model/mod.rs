@@ -2,6 +2,7 @@
 //! events, deliveries and attempts. Plain data with validated fields; the
 //! store persists them and the API shows them (without secrets).
 
+mod audit;
 mod component_ref;
 mod delivery;
 mod destination;
@@ -13,6 +14,7 @@ mod secret;
 mod tenant;
 mod trigger;
 
+pub use audit::{AuditAction, AuditEntry, FieldChange};
 pub use component_ref::{ComponentRef, InvalidComponentRef, is_valid_name as component_ref_name_is_valid};
 pub use delivery::{Attempt, AttemptOutcome, Delivery, DeliveryStatus, FifoSlot};
 pub use destination::{

@@ -5,6 +5,7 @@
 //! `127.0.0.1:0` with a temporary data directory.
 
 mod health;
+pub mod observe;
 pub mod pack_watcher;
 mod state;
 
@@ -14,12 +15,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
+use axum::middleware;
 use axum::routing::any;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use observe::RequestId;
 pub use state::{AppInner, AppState};
 
 use crate::api::{self, AdminToken, ensure_admin_token};
@@ -35,6 +38,7 @@ use crate::error::ApiError;
 use crate::host::{PluginHost, RuntimeError};
 use crate::ingest::maintenance::Maintenance;
 use crate::ingest::{self, Gateway, RequestLog};
+use crate::metrics::Metrics;
 use crate::router::Router as EventRouter;
 use crate::store::{Committer, Store, StoreError};
 
@@ -140,6 +144,7 @@ impl Server {
         let address_policy = Arc::new(AddressPolicy::new(config.delivery.allow_private_networks.clone()));
         let http = client::build(Arc::clone(&address_policy), config.delivery.proxy_url().as_ref())?;
 
+        let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Task(e.to_string()))?);
         let shutdown = CancellationToken::new();
         let router = EventRouter::new(
             store.clone(),
@@ -161,6 +166,7 @@ impl Server {
                 committer.clone(),
                 config.delivery.disable_after,
             ),
+            metrics: Arc::clone(&metrics),
         });
         let dispatcher = Dispatcher::new(
             store.clone(),
@@ -197,6 +203,7 @@ impl Server {
             address_policy,
             default_tenant,
             scheduled,
+            metrics,
         });
         let app = app(state);
         let stop = shutdown.clone();
@@ -265,7 +272,7 @@ pub fn app(state: AppState) -> Router {
             any(ingest::receive_webhook).layer(DefaultBodyLimit::disable()),
         )
         .merge(api::router(state.clone()).layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT)))
-        .merge(health::router())
+        .merge(health::router(&state.config))
         .fallback(|| async { ApiError::not_found("no_route", "no such endpoint") })
         // Last, so it covers every route above.
         .method_not_allowed_fallback(|method: Method| async move {
@@ -275,6 +282,8 @@ pub fn app(state: AppState) -> Router {
                 format!("this endpoint does not accept {method}; the `Allow` header lists what it does"),
             )
         })
+        // Outermost: request id, span and metrics for everything above.
+        .layer(middleware::from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
 }
 

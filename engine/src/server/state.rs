@@ -41,6 +41,8 @@ pub struct AppInner {
     pub default_tenant: TenantId,
     /// Wakes the delivery dispatcher (new or requeued deliveries).
     pub scheduled: Arc<tokio::sync::Notify>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -103,6 +103,17 @@ impl Store {
         Ok(created)
     }
 
+    /// Deliveries in the due queue (a key scan: for `/metrics`, not hot
+    /// paths).
+    pub fn due_count(&self) -> Result<usize, StoreError> {
+        let mut count = 0;
+        for key in self.trees().due.iter().keys() {
+            key?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// When the earliest pending delivery is due.
     pub fn next_due_ms(&self) -> Result<Option<u64>, StoreError> {
         Ok(self

@@ -19,6 +19,7 @@
 //! | `fifo` | destination + key hash (16 B) + position (16 B) | delivery id |
 //! | `attempts` | delivery id + attempt number (4 B) | [`Attempt`](crate::model::Attempt) JSON |
 //! | `triggers`, `destinations`, `rules`, `tenants`, `tokens` | id | record JSON |
+//! | `audit` | audit id (16 B, time-ordered ULID) | [`AuditEntry`](crate::model::AuditEntry) JSON |
 //! | `meta` | name | cursor, bootstrap token hash, default tenant, schema version, store id, checkpoint |
 //!
 //! Beside sled's files, `weir-checkpoint` records the store's id and the
@@ -28,6 +29,7 @@
 //!
 //! Only this module touches sled.
 
+mod audit;
 mod backup;
 mod catalog;
 mod checkpoint;
@@ -47,6 +49,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use audit::AuditFilter;
 pub use backup::RecordKind;
 pub use commit::{CommitOutcome, Committer, PendingEvent};
 pub use deliveries::DeliveryFilter;
@@ -104,6 +107,7 @@ struct Trees {
     rules: sled::Tree,
     tenants: sled::Tree,
     tokens: sled::Tree,
+    audit: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -135,6 +139,7 @@ impl Store {
             rules: open("rules")?,
             tenants: open("tenants")?,
             tokens: open("tokens")?,
+            audit: open("audit")?,
             meta: open("meta")?,
         };
         let log_file = match durability {

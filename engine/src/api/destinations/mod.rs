@@ -82,6 +82,14 @@ async fn create(
     };
     app.store.put_destination(&destination)?;
     app.catalog.reload_destinations()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Create,
+        "destination",
+        destination.id,
+        None,
+        crate::audit::snap(&destination),
+    );
     tracing::info!(destination = %destination.id, "destination created");
     let mut view = DestinationView::of(&destination, now);
     view.signing_secret = Some(secret.expose().to_owned());
@@ -191,6 +199,14 @@ async fn update(
         })?
         .ok_or_else(|| not_found("destination", current.id))?;
     app.catalog.reload_destinations()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Update,
+        "destination",
+        updated.id,
+        crate::audit::snap(&current),
+        crate::audit::snap(&updated),
+    );
     Ok(Json(DestinationView::of(&updated, now)))
 }
 
@@ -219,6 +235,14 @@ async fn remove(
     }
     app.store.delete_destination(destination.id)?;
     app.catalog.reload_destinations()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Delete,
+        "destination",
+        destination.id,
+        crate::audit::snap(&destination),
+        None,
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -262,6 +286,14 @@ async fn rotate_secret(
         })?
         .ok_or_else(|| not_found("destination", current.id))?;
     app.catalog.reload_destinations()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Rotate,
+        "destination",
+        updated.id,
+        crate::audit::snap(&current),
+        crate::audit::snap(&updated),
+    );
     Ok(Json(json!({
         "signing_secret": secret.expose(),
         "previous_secret_expires_at": crate::time::rfc3339(previous_expires),
@@ -311,6 +343,14 @@ async fn recover(
         }
     }
     app.wake_dispatcher();
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Replay,
+        "destination",
+        destination.id,
+        None,
+        Some(json!({"tenant_id": destination.tenant_id, "requeued": requeued})),
+    );
     Ok(Json(json!({"requeued": requeued})))
 }
 

@@ -14,9 +14,10 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Page, PageQuery, Pagination, not_found, parse_id};
 use super::{ApiJson, Caller};
+use crate::audit::snap;
 use crate::error::ApiError;
 use crate::ids::RuleId;
-use crate::model::{Role, Rule};
+use crate::model::{AuditAction, Role, Rule};
 use crate::server::AppState;
 use crate::time::now_ms;
 use input::{CreateRule, UpdateRule, check_rule, checked_name, default_name, parse_condition};
@@ -62,6 +63,7 @@ async fn create(
     check_rule(&app, &rule)?;
     app.store.put_rule(&rule)?;
     app.catalog.reload_rules()?;
+    app.audit(&caller, AuditAction::Create, "rule", rule.id, None, snap(&rule));
     tracing::info!(rule = %rule.id, "rule created");
     Ok((StatusCode::CREATED, Json(rule)))
 }
@@ -105,10 +107,12 @@ async fn update(
 ) -> Result<Json<Rule>, ApiError> {
     caller.require(Role::Operator)?;
     let current = visible(&app, &caller, &id)?;
+    let before = snap(&current);
     let rule = body.apply(current)?;
     check_rule(&app, &rule)?;
     app.store.put_rule(&rule)?;
     app.catalog.reload_rules()?;
+    app.audit(&caller, AuditAction::Update, "rule", rule.id, before, snap(&rule));
     tracing::info!(rule = %rule.id, "rule updated");
     Ok(Json(rule))
 }
@@ -126,6 +130,7 @@ async fn remove(
     let rule = visible(&app, &caller, &id)?;
     app.store.delete_rule(rule.id)?;
     app.catalog.reload_rules()?;
+    app.audit(&caller, AuditAction::Delete, "rule", rule.id, snap(&rule), None);
     tracing::info!(rule = %rule.id, "rule deleted");
     Ok(StatusCode::NO_CONTENT)
 }

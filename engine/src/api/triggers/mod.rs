@@ -69,6 +69,14 @@ async fn create(
     };
     app.store.put_trigger(&trigger)?;
     app.catalog.reload_triggers()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Create,
+        "trigger",
+        trigger.id,
+        None,
+        crate::audit::snap(&trigger),
+    );
     tracing::info!(trigger = %trigger.id, connector = %trigger.connector, "trigger created");
     Ok((
         StatusCode::CREATED,
@@ -147,6 +155,14 @@ async fn update(
         })?
         .ok_or_else(|| not_found("trigger", current.id))?;
     app.catalog.reload_triggers()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Update,
+        "trigger",
+        updated.id,
+        crate::audit::snap(&current),
+        crate::audit::snap(&updated),
+    );
     tracing::info!(trigger = %updated.id, "trigger updated");
     Ok(Json(TriggerView::of(&updated, &app.public_base_url)))
 }
@@ -165,6 +181,14 @@ async fn remove(
         return Err(not_found("trigger", trigger.id));
     }
     app.catalog.reload_triggers()?;
+    app.audit(
+        &caller,
+        crate::model::AuditAction::Delete,
+        "trigger",
+        trigger.id,
+        crate::audit::snap(&trigger),
+        None,
+    );
     tracing::info!(trigger = %trigger.id, "trigger deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -96,6 +96,19 @@ fn change(
         })?
         .ok_or_else(|| not_found("trigger", trigger.id))?;
     app.catalog.reload_triggers()?;
+    let action = match what {
+        "enabled" => crate::model::AuditAction::Enable,
+        "disabled" => crate::model::AuditAction::Disable,
+        _ => crate::model::AuditAction::Regenerate,
+    };
+    app.audit(
+        caller,
+        action,
+        "trigger",
+        updated.id,
+        crate::audit::snap(&trigger),
+        crate::audit::snap(&updated),
+    );
     tracing::info!(trigger = %updated.id, "webhook {what}");
     Ok(Json(TriggerView::of(&updated, &app.public_base_url)))
 }
