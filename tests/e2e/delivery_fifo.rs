@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use crate::support::TestServer;
 use crate::support::outbound::{delivery_id, destination, finished, rule};
 use crate::support::scripted::{Reply, ScriptedReceiver};
-use crate::support::server::{ADMIN_TOKEN, TestDirs, test_config};
+use crate::support::server::{ADMIN_TOKEN, TestDirs, json_body, test_config};
 
 const PER_KEY: usize = 6;
 
@@ -60,12 +60,13 @@ async fn events_of_a_key_arrive_in_order_and_other_keys_are_not_blocked() {
                 let response = http
                     .post(url)
                     .bearer_auth(ADMIN_TOKEN)
-                    .json(&json!({"type": "test.ordered", "data": {"account": account, "n": n}}))
+                    .header("content-type", "application/json")
+                    .body(json!({"type": "test.ordered", "data": {"account": account, "n": n}}).to_string())
                     .send()
                     .await
                     .expect("publish");
                 assert_eq!(response.status(), 202);
-                let answer: serde_json::Value = response.json().await.expect("json");
+                let answer = json_body(response).await;
                 (account, answer["event_ids"][0].as_str().expect("id").to_owned())
             });
         }
@@ -104,20 +105,29 @@ async fn events_of_a_key_arrive_in_order_and_other_keys_are_not_blocked() {
                 );
                 if let Some(previous) = order.last() {
                     let previous_ok = seen.iter().any(|(p, s)| p == previous && *s == 200);
-                    assert!(previous_ok, "key {account}: {id} was sent before {previous} was delivered");
+                    assert!(
+                        previous_ok,
+                        "key {account}: {id} was sent before {previous} was delivered"
+                    );
                 }
                 order.push(id);
             }
         }
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        assert_eq!(order, ids, "key {account}: arrival order differs from the log order");
+        assert_eq!(
+            order, ids,
+            "key {account}: arrival order differs from the log order"
+        );
     }
     let a_head = &expected["a"][0];
     let head_attempts = hits.iter().filter(|h| h.header("webhook-id") == a_head).count();
     assert!(head_attempts >= 2, "the head of key a was retried");
     for id in &expected["a"][1..] {
         let attempts = hits.iter().filter(|h| h.header("webhook-id") == id).count();
-        assert_eq!(attempts, 1, "{id} waited for the head instead of failing beside it");
+        assert_eq!(
+            attempts, 1,
+            "{id} waited for the head instead of failing beside it"
+        );
     }
     server.stop().await;
 }

@@ -72,30 +72,56 @@ async fn signatures_verify_with_the_reference_library_across_a_rotation() {
         (signed_at + 1) * 1000 <= expires,
         "the machine took over {GRACE_SECS}s to deliver; cannot check the grace period"
     );
-    assert_eq!(during.header("webhook-signature").split(' ').count(), 2, "two signatures");
+    assert_eq!(
+        during.header("webhook-signature").split(' ').count(),
+        2,
+        "two signatures"
+    );
     let during = save_hits(&saved, &[during]);
-    assert_eq!(verifies(&old, &during).await, [true], "the old secret still verifies");
+    assert_eq!(
+        verifies(&old, &during).await,
+        [true],
+        "the old secret still verifies"
+    );
     assert_eq!(verifies(&new, &during).await, [true], "the new secret verifies");
     assert_eq!(verifies(stranger, &during).await, [false]);
 
-    eventually("the grace period to end", Duration::from_secs(GRACE_SECS + 20), || async {
-        let (_, read) = server.get(&format!("/api/v1/destinations/{id}")).await;
-        let secrets = read["signing_secrets"].as_array().cloned().unwrap_or_default();
-        (secrets.len() == 2 && secrets[0]["active"] == true && secrets[1]["active"] == false).then_some(())
-    })
+    eventually(
+        "the grace period to end",
+        Duration::from_secs(GRACE_SECS + 20),
+        || async {
+            let (_, read) = server.get(&format!("/api/v1/destinations/{id}")).await;
+            let secrets = read["signing_secrets"].as_array().cloned().unwrap_or_default();
+            (secrets.len() == 2 && secrets[0]["active"] == true && secrets[1]["active"] == false)
+                .then_some(())
+        },
+    )
     .await;
     let after = deliver_one(&server, &receiver, 3).await;
-    assert_eq!(after.header("webhook-signature").split(' ').count(), 1, "one signature");
+    assert_eq!(
+        after.header("webhook-signature").split(' ').count(),
+        1,
+        "one signature"
+    );
     let after = save_hits(&saved, &[after]);
     assert_eq!(verifies(&new, &after).await, [true], "the new secret verifies");
-    assert_eq!(verifies(&old, &after).await, [false], "the old secret no longer does");
+    assert_eq!(
+        verifies(&old, &after).await,
+        [false],
+        "the old secret no longer does"
+    );
     server.stop().await;
 }
 
 /// Milliseconds since the epoch of an RFC 3339 time, as Weir writes them.
 fn weir_time(text: &str) -> u64 {
     let time = humantime::parse_rfc3339(text).expect("rfc3339");
-    u64::try_from(time.duration_since(std::time::UNIX_EPOCH).expect("after epoch").as_millis()).expect("u64")
+    u64::try_from(
+        time.duration_since(std::time::UNIX_EPOCH)
+            .expect("after epoch")
+            .as_millis(),
+    )
+    .expect("u64")
 }
 
 #[tokio::test]
@@ -141,7 +167,12 @@ async fn encrypted_payloads_open_with_pyhpke_to_what_a_plain_destination_got() {
     })
     .await;
     let expected: Value = serde_json::from_slice(&plain_hit.body).expect("plain json");
-    assert!(expected["text"].as_str().is_some_and(|t| t.contains("octocat pushed")), "{expected}");
+    assert!(
+        expected["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("octocat pushed")),
+        "{expected}"
+    );
     assert!(
         !String::from_utf8_lossy(&sealed_hit.body).contains("octocat"),
         "the encrypted body does not leak the plaintext"
@@ -161,7 +192,11 @@ async fn encrypted_payloads_open_with_pyhpke_to_what_a_plain_destination_got() {
     let plaintext = base64::engine::general_purpose::STANDARD
         .decode(opened["plaintext_base64"].as_str().expect("plaintext"))
         .expect("base64");
-    assert_eq!(plaintext, plain_hit.body.to_vec(), "the same bytes the plain destination got");
+    assert_eq!(
+        plaintext,
+        plain_hit.body.to_vec(),
+        "the same bytes the plain destination got"
+    );
 
     // The envelope is what is signed; and the ciphertext is bound to its
     // webhook-id (the associated data): under another id it does not open.
@@ -179,6 +214,9 @@ async fn encrypted_payloads_open_with_pyhpke_to_what_a_plain_destination_got() {
         vec!["open".to_owned(), private_key, moved[0].display().to_string()],
     )
     .await;
-    assert!(opened[0]["plaintext_base64"].is_null(), "opened under another id: {opened:#}");
+    assert!(
+        opened[0]["plaintext_base64"].is_null(),
+        "opened under another id: {opened:#}"
+    );
     server.stop().await;
 }

@@ -84,24 +84,44 @@ async fn every_delivery_ends_delivered_or_dead_with_the_attempts_the_receiver_sa
     for (i, id) in &ids {
         let delivery = finished(&server, id).await;
         let steps = plan(*i);
-        let expected = if steps.last() == Some(&Step::Ok) { "delivered" } else { "dead" };
+        let expected = if steps.last() == Some(&Step::Ok) {
+            "delivered"
+        } else {
+            "dead"
+        };
         assert_eq!(delivery["status"], expected, "event {i}: {delivery:#}");
         let attempts = delivery["attempt_log"].as_array().expect("attempt log");
         let seen = receiver.hits_for(id);
         assert_eq!(attempts.len(), steps.len(), "event {i}: {delivery:#}");
-        assert_eq!(seen.len(), steps.len(), "event {i}: the receiver saw {} requests", seen.len());
+        assert_eq!(
+            seen.len(),
+            steps.len(),
+            "event {i}: the receiver saw {} requests",
+            seen.len()
+        );
         assert_eq!(delivery["attempts"], steps.len());
         for (n, ((attempt, hit), step)) in attempts.iter().zip(&seen).zip(&steps).enumerate() {
             assert_eq!(attempt["number"], n + 1);
             assert_eq!(hit.status, step.reply().status, "event {i} attempt {}", n + 1);
+            assert_eq!(hit.stalled, *step == Step::Stall, "event {i} attempt {}", n + 1);
             let (outcome, code) = match step {
                 Step::Ok => ("delivered", json!(200)),
                 Step::Status(code) => ("http_error", json!(code)),
                 Step::Stall => ("timeout", Value::Null),
                 Step::TooMany => ("http_error", json!(429)),
             };
-            assert_eq!(attempt["outcome"], outcome, "event {i} attempt {}: {attempt:#}", n + 1);
-            assert_eq!(attempt["status_code"], code, "event {i} attempt {}: {attempt:#}", n + 1);
+            assert_eq!(
+                attempt["outcome"],
+                outcome,
+                "event {i} attempt {}: {attempt:#}",
+                n + 1
+            );
+            assert_eq!(
+                attempt["status_code"],
+                code,
+                "event {i} attempt {}: {attempt:#}",
+                n + 1
+            );
             if *step == Step::TooMany {
                 let started = attempt["started_at_ms"].as_u64().expect("started");
                 let floor = started + RETRY_AFTER_SECS * 1000;
@@ -138,7 +158,10 @@ async fn every_delivery_ends_delivered_or_dead_with_the_attempts_the_receiver_sa
     assert_eq!(hits.len(), total, "the receiver saw extra requests");
     assert!(hits.iter().all(|h| known.contains(h.header("webhook-id"))));
     let (status, list) = server
-        .get(&format!("/api/v1/deliveries?destination_id={}&limit=500", target["id"].as_str().expect("id")))
+        .get(&format!(
+            "/api/v1/deliveries?destination_id={}&limit=500",
+            target["id"].as_str().expect("id")
+        ))
         .await;
     assert_eq!(status, 200, "{list}");
     let list = list["data"].as_array().expect("data");

@@ -25,7 +25,10 @@ async fn internal_addresses_are_refused_on_save_and_names_on_send() {
         ("http://192.168.1.10/hook".to_owned(), "private"),
         ("http://172.20.0.1/hook".to_owned(), "private"),
         ("http://100.64.1.1/hook".to_owned(), "carrier-grade NAT"),
-        ("http://169.254.169.254/latest/meta-data/".to_owned(), "link-local"),
+        (
+            "http://169.254.169.254/latest/meta-data/".to_owned(),
+            "link-local",
+        ),
         ("http://0.0.0.0/".to_owned(), "\"this\" network"),
         ("http://2130706433/".to_owned(), "loopback"),
         ("http://0x7f.1/".to_owned(), "loopback"),
@@ -45,7 +48,10 @@ async fn internal_addresses_are_refused_on_save_and_names_on_send() {
         assert_eq!(status, 422, "{url}: {answer}");
         assert_eq!(answer["error"]["code"], "destination_refused", "{url}: {answer}");
         let message = answer["error"]["message"].as_str().unwrap_or_default();
-        assert!(message.contains(reason), "{url}: `{message}` should name `{reason}`");
+        assert!(
+            message.contains(reason),
+            "{url}: `{message}` should name `{reason}`"
+        );
     }
 
     // A name is checked where it resolves: `localhost` is saved, but the
@@ -70,7 +76,10 @@ async fn internal_addresses_are_refused_on_save_and_names_on_send() {
     assert_eq!(delivery["attempt_log"][0]["outcome"], "refused", "{delivery:#}");
     let error = delivery["attempt_log"][0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("loopback"), "{error}");
-    assert!(receiver.hits().is_empty(), "nothing reached the loopback receiver");
+    assert!(
+        receiver.hits().is_empty(),
+        "nothing reached the loopback receiver"
+    );
     server.stop().await;
 }
 
@@ -89,7 +98,10 @@ async fn the_allowlist_is_exact_and_redirects_inward_are_not_followed() {
     let server = TestServer::start(test_config(&dirs)).await;
 
     let (status, answer) = server
-        .post("/api/v1/destinations", &json!({"name": "inward", "url": internal.url}))
+        .post(
+            "/api/v1/destinations",
+            &json!({"name": "inward", "url": internal.url}),
+        )
         .await;
     assert_eq!(status, 422, "127.0.0.2 is not in 127.0.0.1/32: {answer}");
     assert!(
@@ -121,6 +133,7 @@ async fn the_allowlist_is_exact_and_redirects_inward_are_not_followed() {
         }
     }
     assert!(!bouncer.hits().is_empty());
+    assert!(bouncer.hits().iter().all(|h| h.path == "/hook"));
     assert!(internal.hits().is_empty(), "the redirect target got nothing");
     server.stop().await;
 }

@@ -87,7 +87,10 @@ async fn headers_are_sent_but_never_shown_or_stored_in_plaintext() {
             );
         }
     }
-    assert!(name_seen, "the scan finds plaintext the store does keep (the destination's name)");
+    assert!(
+        name_seen,
+        "the scan finds plaintext the store does keep (the destination's name)"
+    );
 }
 
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -40,7 +40,10 @@ async fn gone_disables_the_destination_and_publishes_an_operational_event() {
     .await;
     let data = page.json();
     assert_eq!(data["destination_id"], target_id, "{data:#}");
-    assert!(data["reason"].as_str().unwrap_or_default().contains("410"), "{data:#}");
+    assert!(
+        data["reason"].as_str().unwrap_or_default().contains("410"),
+        "{data:#}"
+    );
     let (_, events) = server.get("/api/v1/events").await;
     let disabled: Vec<_> = events["data"]
         .as_array()
@@ -82,7 +85,10 @@ async fn other_client_errors_are_not_retried_and_do_not_disable() {
     }
     assert_eq!(receiver.hits().len(), CODES.len(), "one request per delivery");
     let (_, read) = server
-        .get(&format!("/api/v1/destinations/{}", target["id"].as_str().expect("id")))
+        .get(&format!(
+            "/api/v1/destinations/{}",
+            target["id"].as_str().expect("id")
+        ))
         .await;
     assert_eq!(read["enabled"], true, "{read:#}");
     let (_, events) = server.get("/api/v1/events").await;

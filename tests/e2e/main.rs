@@ -6,12 +6,12 @@ mod support;
 
 mod api_errors;
 mod dedupe;
-mod delivery_ssrf;
+mod delivery_fifo;
 mod delivery_python;
+mod delivery_retries;
+mod delivery_ssrf;
 mod destination_headers;
 mod destination_health;
-mod delivery_fifo;
-mod delivery_retries;
 mod durability;
 mod hostile_guests;
 mod hot_reload;

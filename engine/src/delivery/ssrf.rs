@@ -231,7 +231,11 @@ mod tests {
         for (network, prefix, reason) in V4_RANGES {
             let net = Ipv4Net::new(network, prefix).expect("range");
             for inside in [net.network(), net.broadcast()] {
-                assert_eq!(refused_range(IpAddr::V4(inside)), Some(reason), "{inside} in {net}");
+                assert_eq!(
+                    refused_range(IpAddr::V4(inside)),
+                    Some(reason),
+                    "{inside} in {net}"
+                );
             }
             let before = u32::from(net.network()).checked_sub(1).map(Ipv4Addr::from);
             let after = u32::from(net.broadcast()).checked_add(1).map(Ipv4Addr::from);
@@ -258,7 +262,13 @@ mod tests {
     /// because a relay or the host's own stack may deliver them to it.
     #[test]
     fn every_ipv6_form_embedding_ipv4_is_refused() {
-        let embedded = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "192.168.0.1", "8.8.8.8"];
+        let embedded = [
+            "127.0.0.1",
+            "10.0.0.1",
+            "169.254.169.254",
+            "192.168.0.1",
+            "8.8.8.8",
+        ];
         for v4 in embedded {
             let v4: Ipv4Addr = v4.parse().expect("v4");
             let [a, b, c, d] = v4.octets();
@@ -275,7 +285,10 @@ mod tests {
                 ("Teredo", Ipv6Addr::new(0x2001, 0, hi, lo, 0, 0, !hi, !lo)),
             ];
             for (form, address) in forms {
-                assert!(refused_range(IpAddr::V6(address)).is_some(), "{form} {address} ({v4})");
+                assert!(
+                    refused_range(IpAddr::V6(address)).is_some(),
+                    "{form} {address} ({v4})"
+                );
                 let url = Url::parse(&format!("http://[{address}]/")).expect("url");
                 assert!(AddressPolicy::default().check_url(&url).is_err(), "{form} {url}");
             }

@@ -44,7 +44,9 @@ pub async fn delivery_id(server: &TestServer, event_id: &str) -> String {
     eventually("the event to be routed", WAIT, || async {
         let deliveries = server.deliveries_of(event_id).await;
         assert!(deliveries.len() <= 1, "one rule, one delivery: {deliveries:?}");
-        deliveries.first().map(|d| d["id"].as_str().expect("id").to_owned())
+        deliveries
+            .first()
+            .map(|d| d["id"].as_str().expect("id").to_owned())
     })
     .await
 }
@@ -55,7 +57,11 @@ pub async fn finished(server: &TestServer, id: &str) -> Value {
     eventually(&format!("delivery {id} to finish"), WAIT, || async {
         let (status, delivery) = server.get(&format!("/api/v1/deliveries/{id}")).await;
         assert_eq!(status, 200, "{delivery}");
-        matches!(delivery["status"].as_str(), Some("delivered" | "dead" | "skipped")).then_some(delivery)
+        matches!(
+            delivery["status"].as_str(),
+            Some("delivered" | "dead" | "skipped")
+        )
+        .then_some(delivery)
     })
     .await
 }

@@ -109,7 +109,10 @@ impl ScriptedReceiver {
     }
 
     /// Starts on `ip` (any 127.0.0.0/8 address works on Linux).
-    pub async fn start_on(ip: IpAddr, script: impl Fn(&Hit, &[Hit]) -> Reply + Send + Sync + 'static) -> Self {
+    pub async fn start_on(
+        ip: IpAddr,
+        script: impl Fn(&Hit, &[Hit]) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let shared = Arc::new(Shared {
             hits: Mutex::new(Vec::new()),
             script: Box::new(script),
@@ -136,7 +139,10 @@ impl ScriptedReceiver {
 
     /// Requests carrying `webhook-id: id`, in arrival order.
     pub fn hits_for(&self, id: &str) -> Vec<Hit> {
-        self.hits().into_iter().filter(|h| h.header("webhook-id") == id).collect()
+        self.hits()
+            .into_iter()
+            .filter(|h| h.header("webhook-id") == id)
+            .collect()
     }
 }
 
