@@ -13,8 +13,8 @@ use crate::support::scripted::{Reply, ScriptedReceiver};
 use crate::support::server::{TestDirs, test_config};
 
 /// The destination's attempt timeout; a stall outlasts it.
-const TIMEOUT_MS: u64 = 1000;
-const STALL: Duration = Duration::from_secs(4);
+const TIMEOUT_MS: u64 = 2000;
+const STALL: Duration = Duration::from_secs(6);
 /// The `Retry-After` the receiver asks for, in seconds (the configured
 /// retry delay is 100 ms, so honouring it is visible).
 const RETRY_AFTER_SECS: u64 = 1;
