@@ -26,8 +26,8 @@ pub struct InvalidId {
 
 /// A ULID greater than every one this function returned before: ids made
 /// in the same millisecond increment the random part instead of drawing a
-/// new one.
-fn monotonic_ulid() -> Ulid {
+/// new one. Also orders positions in FIFO delivery queues.
+pub fn monotonic_ulid() -> Ulid {
     static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
     let mut generator = GENERATOR
         .lock()

@@ -222,6 +222,8 @@ mod tests {
             "172.31.255.255",
             "192.0.0.8",
             "192.0.2.1",
+            "192.31.196.1",
+            "192.52.193.1",
             "192.88.99.1",
             "192.168.1.1",
             "198.18.0.1",
@@ -236,6 +238,77 @@ mod tests {
         }
         for address in ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "203.0.114.1"] {
             assert!(!refused(address), "{address} should be allowed");
+        }
+    }
+
+    /// Every refused range, at both ends, names its reason; the addresses
+    /// just outside a range are public unless another range holds them.
+    #[test]
+    fn every_refused_range_is_refused_from_end_to_end() {
+        for (network, prefix, reason) in V4_RANGES {
+            let net = Ipv4Net::new(network, prefix).expect("range");
+            for inside in [net.network(), net.broadcast()] {
+                assert_eq!(
+                    refused_range(IpAddr::V4(inside)),
+                    Some(reason),
+                    "{inside} in {net}"
+                );
+            }
+            let before = u32::from(net.network()).checked_sub(1).map(Ipv4Addr::from);
+            let after = u32::from(net.broadcast()).checked_add(1).map(Ipv4Addr::from);
+            for outside in before.into_iter().chain(after) {
+                let other = V4_RANGES
+                    .iter()
+                    .any(|(n, p, _)| Ipv4Net::new(*n, *p).is_ok_and(|o| o.contains(&outside)));
+                assert_eq!(refused_v4(outside).is_some(), other, "{outside} next to {net}");
+            }
+        }
+        // Nested IPv6 ranges (documentation inside 2001::/23, IPv4-
+        // compatible around `::`) name whichever is listed first.
+        for (network, prefix, _) in V6_RANGES {
+            let net = Ipv6Net::new(network, prefix).expect("range");
+            for inside in [net.network(), net.broadcast()] {
+                assert!(refused_range(IpAddr::V6(inside)).is_some(), "{inside} in {net}");
+            }
+        }
+    }
+
+    /// IPv6 spellings that carry an IPv4 address inside: mapped,
+    /// compatible, translated (SIIT), 6to4, NAT64 (well-known and local
+    /// prefixes) and Teredo. All are refused whatever the IPv4 inside,
+    /// because a relay or the host's own stack may deliver them to it.
+    #[test]
+    fn every_ipv6_form_embedding_ipv4_is_refused() {
+        let embedded = [
+            "127.0.0.1",
+            "10.0.0.1",
+            "169.254.169.254",
+            "192.168.0.1",
+            "8.8.8.8",
+        ];
+        for v4 in embedded {
+            let v4: Ipv4Addr = v4.parse().expect("v4");
+            let [a, b, c, d] = v4.octets();
+            let hi = u16::from_be_bytes([a, b]);
+            let lo = u16::from_be_bytes([c, d]);
+            let forms = [
+                ("mapped", v4.to_ipv6_mapped()),
+                ("compatible", Ipv6Addr::new(0, 0, 0, 0, 0, 0, hi, lo)),
+                ("translated", Ipv6Addr::new(0, 0, 0, 0, 0xffff, 0, hi, lo)),
+                ("6to4", Ipv6Addr::new(0x2002, hi, lo, 0, 0, 0, 0, 1)),
+                ("NAT64", Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, hi, lo)),
+                ("local NAT64", Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, hi, lo)),
+                // Teredo: server and obfuscated client address inside 2001:0::/32.
+                ("Teredo", Ipv6Addr::new(0x2001, 0, hi, lo, 0, 0, !hi, !lo)),
+            ];
+            for (form, address) in forms {
+                assert!(
+                    refused_range(IpAddr::V6(address)).is_some(),
+                    "{form} {address} ({v4})"
+                );
+                let url = Url::parse(&format!("http://[{address}]/")).expect("url");
+                assert!(AddressPolicy::default().check_url(&url).is_err(), "{form} {url}");
+            }
         }
     }
 

@@ -81,14 +81,21 @@ pub struct FifoSlot {
 }
 
 impl FifoSlot {
-    /// The slot for `key`, joining the queue now.
+    /// The slot for `key`, joining the queue now: behind every slot this
+    /// process made before, even within the same millisecond (a plain
+    /// ULID's random part would order those at random).
     pub fn join(key: &str) -> Self {
         use sha2::Digest as _;
         let digest = sha2::Sha256::digest(key.as_bytes());
         Self {
             key_hash: hex::encode(&digest[..16]),
-            position: hex::encode(ulid::Ulid::new().to_bytes()),
+            position: Self::next_position(),
         }
+    }
+
+    /// A queue position after every one handed out before.
+    pub fn next_position() -> String {
+        hex::encode(crate::ids::monotonic_ulid().to_bytes())
     }
 
     /// The 32-byte queue prefix (destination, key) of this slot.
@@ -151,4 +158,22 @@ pub struct Attempt {
     pub response_body: String,
     /// When the next attempt is scheduled, if any.
     pub next_attempt_at_ms: Option<UnixMillis>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_joined_in_a_row_queue_in_that_order() {
+        let slots: Vec<FifoSlot> = (0..1000).map(|_| FifoSlot::join("customer-1")).collect();
+        let destination = [7; 16];
+        for pair in slots.windows(2) {
+            assert_eq!(pair[0].key_hash, pair[1].key_hash);
+            assert!(
+                pair[0].tree_key(destination) < pair[1].tree_key(destination),
+                "{pair:?}"
+            );
+        }
+    }
 }

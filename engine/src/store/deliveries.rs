@@ -251,7 +251,7 @@ impl Store {
                 // Rejoin at the back of the queue.
                 let slot = crate::model::FifoSlot {
                     key_hash: old.key_hash.clone(),
-                    position: hex::encode(ulid::Ulid::new().to_bytes()),
+                    position: crate::model::FifoSlot::next_position(),
                 };
                 let prefix = slot.queue_prefix(destination);
                 if trees.fifo.scan_prefix(&prefix).next().is_some() {

@@ -1,8 +1,11 @@
 //! Test harness: a Weir instance per test, a scriptable receiver, and
 //! helpers to sign and post webhooks.
 
+pub mod outbound;
+pub mod python;
 pub mod raw_http;
 pub mod receiver;
+pub mod scripted;
 pub mod server;
 pub mod standard_webhooks;
 pub mod wasm;
