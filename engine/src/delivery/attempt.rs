@@ -2,8 +2,7 @@
 //! render, sign, send, decide what happens next, record it, and tell
 //! destination health how it went.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderName;
@@ -21,7 +20,7 @@ use crate::host::PluginHost;
 use crate::ids::DestinationId;
 use crate::metrics::Metrics;
 use crate::model::{Attempt, AttemptOutcome, Delivery, DeliveryStatus, RateLimit, StoredEvent};
-use crate::ratelimit::TokenBucket;
+use crate::ratelimit::{Rate, RateLimiter};
 use crate::store::{Store, StoreError};
 use crate::time::now_ms;
 
@@ -62,7 +61,7 @@ pub struct DelivererParts {
 /// Performs delivery attempts.
 pub struct Deliverer {
     parts: DelivererParts,
-    limiters: Mutex<HashMap<DestinationId, TokenBucket>>,
+    limiters: RateLimiter<DestinationId>,
 }
 
 impl Deliverer {
@@ -70,7 +69,7 @@ impl Deliverer {
     pub fn new(parts: DelivererParts) -> Self {
         Self {
             parts,
-            limiters: Mutex::new(HashMap::new()),
+            limiters: RateLimiter::default(),
         }
     }
 
@@ -176,17 +175,10 @@ impl Deliverer {
     }
 
     fn take_token(&self, id: DestinationId, limit: RateLimit) -> Result<(), Duration> {
-        let mut limiters = match self.limiters.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let bucket = limiters
-            .entry(id)
-            .or_insert_with(|| TokenBucket::new(limit.per_second, limit.burst));
-        if !bucket.has_settings(limit.per_second, limit.burst) {
-            *bucket = TokenBucket::new(limit.per_second, limit.burst);
+        match Rate::new(limit.per_second, limit.burst) {
+            Some(rate) => self.limiters.take(id, rate, Instant::now()),
+            None => Ok(()),
         }
-        bucket.take(Instant::now())
     }
 
     async fn send(&self, delivery: &Delivery, destination: Option<&ActiveDestination>) -> Sent {

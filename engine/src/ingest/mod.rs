@@ -16,7 +16,6 @@ mod ledger;
 pub mod maintenance;
 pub mod policy;
 pub mod quota;
-pub mod ratelimit;
 mod request;
 pub mod request_log;
 mod response;
@@ -27,8 +26,8 @@ pub use policy::{EffectivePolicy, TenantPolicy};
 pub use request_log::{RequestLog, RequestLogThread};
 
 use crate::ids::{TenantId, TriggerId};
+use crate::ratelimit::RateLimiter;
 use quota::QuotaReservations;
-use ratelimit::RateLimiter;
 
 /// Ingest's in-memory state, shared by every request.
 pub struct Gateway {

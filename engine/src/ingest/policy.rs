@@ -7,9 +7,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::Serialize;
 
-use super::ratelimit::Rate;
 use crate::config::IngestConfig;
 use crate::model::{TenantLimits, TriggerPolicy};
+use crate::ratelimit::Rate;
 
 /// The limits a request to one trigger is checked against.
 #[derive(Debug, Clone, Serialize)]
