@@ -64,13 +64,16 @@ async fn read(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<StoredEvent>, ApiError> {
-    let id: EventId = parse_id(&id, "event")?;
-    let event = app
-        .store
+    Ok(Json(visible(&app, &caller, &id)?))
+}
+
+/// The event `id` if the caller may see it, else 404.
+pub fn visible(app: &AppState, caller: &Caller, id: &str) -> Result<StoredEvent, ApiError> {
+    let id: EventId = parse_id(id, "event")?;
+    app.store
         .event(id)?
         .filter(|e| caller.sees(e.tenant_id()))
-        .ok_or_else(|| not_found("event", id))?;
-    Ok(Json(event))
+        .ok_or_else(|| not_found("event", id))
 }
 
 /// Body of `POST /api/v1/events`.

@@ -6,7 +6,7 @@ mod auth;
 mod deliveries;
 mod destinations;
 mod docs_page;
-mod events;
+pub(crate) mod events;
 mod extract;
 pub mod openapi;
 mod packs;

@@ -16,7 +16,7 @@ use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJsonOrDefault, Caller};
 use crate::audit::snap;
 use crate::error::ApiError;
-use crate::ids::{DeliveryId, EventId, RuleId};
+use crate::ids::{DeliveryId, RuleId};
 use crate::model::{AuditAction, Delivery, DeliveryStatus, Role};
 use crate::server::AppState;
 use crate::time::now_ms;
@@ -97,12 +97,8 @@ async fn reroute(
     ApiJsonOrDefault(body): ApiJsonOrDefault<Reroute>,
 ) -> Result<Json<Rerouted>, ApiError> {
     caller.require(Role::Operator)?;
-    let id: EventId = parse_id(&id, "event")?;
-    let event = app
-        .store
-        .event(id)?
-        .filter(|e| caller.sees(e.tenant_id()))
-        .ok_or_else(|| not_found("event", id))?;
+    let event = super::events::visible(&app, &caller, &id)?;
+    let id = event.id;
     let rules = app.catalog.rules();
     let planned = crate::router::plan(&rules, &app.catalog, &event, now_ms());
     let created = app.store.schedule(None, &planned)?;

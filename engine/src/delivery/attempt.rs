@@ -26,7 +26,7 @@ use crate::time::now_ms;
 
 /// Headers neither a transformer nor a destination may set: Weir's
 /// signature headers and those owned by the HTTP layer.
-const RESERVED_HEADERS: [&str; 9] = [
+pub const RESERVED_HEADERS: [&str; 9] = [
     "webhook-id",
     "webhook-timestamp",
     "webhook-signature",

@@ -21,17 +21,7 @@ const MAX_RETRIES: usize = 20;
 /// Longest single retry delay.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Headers Weir sets itself; a destination cannot override them.
-const RESERVED_HEADERS: [&str; 9] = [
-    "webhook-id",
-    "webhook-timestamp",
-    "webhook-signature",
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "upgrade",
-];
+use crate::delivery::attempt::RESERVED_HEADERS;
 
 /// Body of `POST /api/v1/destinations`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

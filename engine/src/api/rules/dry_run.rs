@@ -10,12 +10,11 @@ use serde_json::Value;
 
 use super::input::{check_event_types, check_transformer, check_triggers, parse_condition};
 use super::visible;
-use crate::api::extract::{not_found, parse_id};
 use crate::api::{ApiJson, Caller};
 use crate::delivery::render::describe;
 use crate::error::ApiError;
 use crate::host::{Event, TransformError};
-use crate::ids::{EventId, TriggerId};
+use crate::ids::TriggerId;
 use crate::model::ComponentRef;
 use crate::rules::{EventTypePattern, TraceEntry};
 use crate::server::AppState;
@@ -168,12 +167,7 @@ pub async fn test_rule(
     };
     let event = match (body.event_id.as_deref(), body.event) {
         (Some(id), None) => {
-            let id: EventId = parse_id(id, "event")?;
-            let stored = app
-                .store
-                .event(id)?
-                .filter(|e| caller.sees(e.tenant_id()))
-                .ok_or_else(|| not_found("event", id))?;
+            let stored = crate::api::events::visible(&app, &caller, id)?;
             let data = serde_json::from_str(stored.draft.data.get()).unwrap_or(Value::Null);
             Sample {
                 id: stored.id.to_string(),
