@@ -21,6 +21,10 @@ cargo xtask <command>
   test          build the packs, then run every test (engine, SDK, packs)
   ci            cargo fmt --check, clippy -D warnings, then `test`
   bench         build the packs, then run the criterion benchmarks
+  bench-ingest [-- ARGS]
+                build the packs, then run the ingest load benchmark (release):
+                Weir vs a bare axum handler, closed and open loop
+                (docs/benchmarks.md; `-- --help` lists ARGS)
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -45,6 +49,13 @@ fn main() -> anyhow::Result<()> {
                 .current_dir(&root)
                 .args(["bench", "-p", "weir"])
                 .args(&rest))
+        }
+        "bench-ingest" => {
+            packs(&root)?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args(["bench", "-p", "weir", "--bench", "ingest_load", "--"])
+                .args(rest.iter().skip_while(|arg| *arg == "--")))
         }
         "" | "help" | "--help" | "-h" => {
             print!("{HELP}");

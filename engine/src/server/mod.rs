@@ -6,6 +6,7 @@
 
 mod health;
 pub mod pack_watcher;
+mod runtime;
 mod state;
 
 use std::net::SocketAddr;
@@ -19,6 +20,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use runtime::runtime;
 pub use state::{AppInner, AppState};
 
 use crate::api::{self, AdminToken, ensure_admin_token};
