@@ -11,6 +11,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use crate::model::{is_method_name, networks};
 use crate::time::human_duration;
 
 /// A configuration file or value that cannot be used.
@@ -61,6 +62,15 @@ pub struct Config {
     pub packs: PackLimits,
     /// Outbound delivery settings.
     pub delivery: DeliveryConfig,
+    /// The key sealing secrets at rest (destination headers): a file
+    /// holding base64 of 32 bytes, created on first start when missing.
+    /// Default `<data_dir>/encryption.key`; `WEIR_ENCRYPTION_KEY` (base64)
+    /// takes precedence. Keep it apart from the data's backups.
+    pub encryption_key_file: Option<PathBuf>,
+    /// The key from `WEIR_ENCRYPTION_KEY`; never read from or written to
+    /// the config file.
+    #[serde(skip)]
+    pub encryption_key: Option<String>,
     /// The admin token to install at start-up, from `WEIR_ADMIN_TOKEN`;
     /// never read from or written to the config file.
     #[serde(skip)]
@@ -81,13 +91,61 @@ pub enum Durability {
     None,
 }
 
-/// Inbound webhook settings.
+/// Inbound webhook settings. The policy keys (`allowed_methods`,
+/// `allowed_ips`, `rate_per_second`, `burst`) are defaults a trigger's own
+/// `policy` overrides; `max_body_bytes` is both the default and the cap.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IngestConfig {
     /// Largest accepted request body in bytes; larger ones get 413 before
-    /// they are read. Default 1 MiB.
+    /// they are read (chunked bodies as soon as they cross it). A trigger
+    /// may set a smaller limit, never a larger one. Default 1 MiB.
     pub max_body_bytes: usize,
+    /// HTTP methods a webhook accepts unless its trigger says otherwise;
+    /// others get 405 before the connector runs. `GET` is in the default
+    /// for verification handshakes (Meta's `hub.challenge`). Default
+    /// `["GET", "POST"]`.
+    pub allowed_methods: Vec<String>,
+    /// Networks webhooks may come from unless the trigger says otherwise
+    /// (CIDR or bare addresses, IPv4 and IPv6); others get 403
+    /// `ip_not_allowed`. Empty allows any address. Default `[]`.
+    #[serde(deserialize_with = "networks::list")]
+    pub allowed_ips: Vec<IpNet>,
+    /// Sustained requests per second per webhook key (token bucket); over
+    /// it, 429 `rate_limited` with `Retry-After`. 0 turns the limit off.
+    /// Default 0.
+    pub rate_per_second: f64,
+    /// Burst per webhook key above the sustained rate; 0 means the rate
+    /// rounded up (at least 1). Default 0.
+    pub burst: u32,
+    /// Sustained requests per second across all of a tenant's webhooks,
+    /// unless the tenant's `limits` say otherwise; 0 turns it off.
+    /// Default 0.
+    pub tenant_rate_per_second: f64,
+    /// Tenant burst; 0 means the tenant rate rounded up. Default 0.
+    pub tenant_burst: u32,
+    /// Webhooks a tenant may have accepted per UTC day, unless its
+    /// `limits` say otherwise; over it, 429 `quota_exceeded` until UTC
+    /// midnight. The day's count is stored, so it survives restarts.
+    /// 0 means no quota. Default 0.
+    pub tenant_daily_quota: u64,
+    /// Reverse proxies (CIDR or addresses) whose `X-Forwarded-For` is
+    /// believed. The client address is the socket peer, unless the peer is
+    /// one of these: then it is the right-most address of
+    /// `X-Forwarded-For` that is not a trusted proxy (addresses left of it
+    /// could be forged by the client). Default `[]` (never believe it).
+    #[serde(deserialize_with = "networks::list")]
+    pub trusted_proxies: Vec<IpNet>,
+    /// How long the inbound request log keeps a request. Default `7days`.
+    #[serde(with = "human_duration")]
+    pub request_log_retention: Duration,
+    /// Request log records waiting to be written beyond which new ones are
+    /// dropped (and counted) rather than slowing ingest. Default 8192.
+    pub request_log_queue: usize,
+    /// How often expired dedupe markers and old request log records are
+    /// pruned. Default `1m`.
+    #[serde(with = "human_duration")]
+    pub prune_interval: Duration,
     /// What "acknowledged" means. Default `fsync`.
     pub durability: Durability,
     /// Most requests committed by one flush. Default 512.
@@ -150,6 +208,11 @@ pub struct DeliveryConfig {
     pub allow_private_networks: Vec<IpNet>,
     /// Bytes of each response body kept with the attempt. Default 4096.
     pub response_preview_bytes: usize,
+    /// A destination whose every attempt has failed for this long is
+    /// disabled (with a `weir.destination.disabled` event); `0s` never.
+    /// Default `5days`.
+    #[serde(with = "human_duration")]
+    pub disable_after: Duration,
 }
 
 impl Default for Config {
@@ -162,6 +225,8 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             packs: PackLimits::default(),
             delivery: DeliveryConfig::default(),
+            encryption_key_file: None,
+            encryption_key: None,
             bootstrap_admin_token: None,
         }
     }
@@ -171,6 +236,17 @@ impl Default for IngestConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            allowed_methods: vec!["GET".to_owned(), "POST".to_owned()],
+            allowed_ips: Vec::new(),
+            rate_per_second: 0.0,
+            burst: 0,
+            tenant_rate_per_second: 0.0,
+            tenant_burst: 0,
+            tenant_daily_quota: 0,
+            trusted_proxies: Vec::new(),
+            request_log_retention: Duration::from_secs(7 * 24 * 3600),
+            request_log_queue: 8192,
+            prune_interval: Duration::from_secs(60),
             durability: Durability::Fsync,
             max_commit_batch: 512,
             dedupe_retention: Duration::from_secs(3 * 24 * 3600),
@@ -211,6 +287,7 @@ impl Default for DeliveryConfig {
             timeout: Duration::from_secs(15),
             allow_private_networks: Vec::new(),
             response_preview_bytes: 4096,
+            disable_after: Duration::from_secs(5 * 24 * 3600),
         }
     }
 }
@@ -243,6 +320,31 @@ impl Config {
         }
         if self.ingest.max_commit_batch == 0 {
             return invalid("ingest.max_commit_batch", "must be at least 1");
+        }
+        if self.ingest.allowed_methods.is_empty()
+            || !self.ingest.allowed_methods.iter().all(|m| is_method_name(m))
+        {
+            return invalid(
+                "ingest.allowed_methods",
+                "must list upper-case HTTP methods, e.g. [\"GET\", \"POST\"]",
+            );
+        }
+        for (key, rate) in [
+            ("ingest.rate_per_second", self.ingest.rate_per_second),
+            (
+                "ingest.tenant_rate_per_second",
+                self.ingest.tenant_rate_per_second,
+            ),
+        ] {
+            if !(rate >= 0.0 && rate.is_finite()) {
+                return invalid(key, "must be a number of at least 0 (0 turns the limit off)");
+            }
+        }
+        if self.ingest.request_log_queue == 0 {
+            return invalid("ingest.request_log_queue", "must be at least 1");
+        }
+        if self.ingest.prune_interval < Duration::from_millis(10) {
+            return invalid("ingest.prune_interval", "must be at least `10ms`");
         }
         if self.packs.memory_bytes < 1024 * 1024 {
             return invalid("packs.memory_bytes", "must be at least 1 MiB (1048576)");

@@ -130,9 +130,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Turns a JSON extractor rejection into our error shape.
+/// Turns a JSON extractor rejection into our error shape: `body_too_large`
+/// (413) over the admin body limit, else `invalid_json` with the status
+/// axum chose (400 syntax, 415 content type, 422 data).
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
-        Self::new(rejection.status(), "invalid_json", rejection.body_text())
+        let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            "invalid_json"
+        };
+        Self::new(rejection.status(), code, rejection.body_text())
     }
 }

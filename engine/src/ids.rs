@@ -24,6 +24,18 @@ pub struct InvalidId {
     pub prefix: &'static str,
 }
 
+/// A ULID greater than every one this function returned before: ids made
+/// in the same millisecond increment the random part instead of drawing a
+/// new one.
+fn monotonic_ulid() -> Ulid {
+    static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    let mut generator = GENERATOR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Overflow needs 2^80 ids in one millisecond; fall back to a fresh one.
+    generator.generate().unwrap_or_else(|_| Ulid::new())
+}
+
 macro_rules! define_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal, $kind:literal) => {
         $(#[$doc])*
@@ -34,9 +46,11 @@ macro_rules! define_id {
             /// The prefix this kind of id carries.
             pub const PREFIX: &'static str = $prefix;
 
-            /// A fresh id for the current time.
+            /// A fresh id for the current time, greater than every id this
+            /// process made before (so lists ordered by id are in creation
+            /// order even within one millisecond).
             pub fn generate() -> Self {
-                Self(Ulid::new())
+                Self(monotonic_ulid())
             }
 
             /// Wraps an existing ULID.
@@ -124,6 +138,11 @@ define_id!(
 define_id!(
     /// Identifies an API token.
     TokenId, "tok", "token"
+);
+define_id!(
+    /// Identifies one inbound webhook request in the request log; its time
+    /// part is when the request arrived, so the log sorts by time.
+    RequestId, "req", "request"
 );
 define_id!(
     /// Identifies a delivery of one event through one rule; also the

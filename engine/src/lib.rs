@@ -10,6 +10,7 @@
 pub mod api;
 pub mod catalog;
 pub mod config;
+pub mod crypto;
 pub mod delivery;
 pub mod error;
 pub mod fixtures;
@@ -18,6 +19,7 @@ pub mod ids;
 pub mod ingest;
 pub mod model;
 pub mod packkit;
+pub mod ratelimit;
 pub mod router;
 pub mod rules;
 pub mod server;

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
 use crate::ids::DeliveryId;
-use crate::model::{Delivery, DeliveryStatus, StoredEvent};
+use crate::model::{Delivery, DeliveryStatus, FifoSlot, StoredEvent};
 use crate::rules::RuleSet;
 use crate::store::{Store, StoreError};
 use crate::time::now_ms;
@@ -77,7 +77,10 @@ impl Router {
         };
         let rules = self.catalog.rules();
         let now = now_ms();
-        let deliveries: Vec<Delivery> = events.iter().flat_map(|event| plan(&rules, event, now)).collect();
+        let deliveries: Vec<Delivery> = events
+            .iter()
+            .flat_map(|event| plan(&rules, &self.catalog, event, now))
+            .collect();
         self.store.schedule(last.id, &deliveries)?;
         if !deliveries.is_empty() {
             tracing::debug!(events = events.len(), deliveries = deliveries.len(), "routed");
@@ -87,8 +90,9 @@ impl Router {
     }
 }
 
-/// The deliveries `event` calls for under `rules`.
-pub fn plan(rules: &RuleSet, event: &StoredEvent, now: u64) -> Vec<Delivery> {
+/// The deliveries `event` calls for under `rules`; deliveries to FIFO
+/// destinations join their ordering key's queue.
+pub fn plan(rules: &RuleSet, catalog: &Catalog, event: &StoredEvent, now: u64) -> Vec<Delivery> {
     // Data that is not valid JSON cannot be stored, so `Null` only guards
     // against a bug; conditions on it simply do not match.
     let data = serde_json::from_str(event.draft.data.get()).unwrap_or(serde_json::Value::Null);
@@ -96,6 +100,11 @@ pub fn plan(rules: &RuleSet, event: &StoredEvent, now: u64) -> Vec<Delivery> {
         .matching(event, &data)
         .into_iter()
         .map(|rule| Delivery {
+            fifo: catalog
+                .destination(rule.destination_id)
+                .and_then(|destination| destination.ordering_key(event.draft.subject.as_deref(), &data))
+                .map(|key| FifoSlot::join(&key)),
+            schedule_base: 0,
             id: DeliveryId::derive(event.id, rule.id),
             tenant_id: event.tenant_id(),
             event_id: event.id,

@@ -205,6 +205,31 @@ pub fn event_type(prefix: &str, provider_name: &str) -> Result<String, Rejection
     }
 }
 
+/// True for 1 to 64 lowercase ASCII letters, digits and `_`, as Slack,
+/// Meta and GitLab name event types, objects and fields (`app_mention`,
+/// `merge_request`): check a provider's name before making a type of it.
+pub fn is_snake_case_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Like [`event_type`], for names that never hold spaces (Shopify topics,
+/// types read from a header or body field a trigger names): the name is
+/// trimmed, lowercased and `/` becomes `.`, but a space inside it is
+/// `malformed` instead of becoming a `.`, so `orders create` is refused
+/// rather than read as `orders.create`.
+pub fn event_type_strict(prefix: &str, provider_name: &str) -> Result<String, Rejection> {
+    if provider_name.trim().contains(' ') {
+        return Err(Rejection::Malformed(format!(
+            "`{provider_name}` is not a usable event type (letters, digits, `.`, `_`, `-`)"
+        )));
+    }
+    event_type(prefix, provider_name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +246,32 @@ mod tests {
         );
         assert!(event_type("x.", "").is_err());
         assert!(event_type("x.", "a<b>").is_err());
+    }
+
+    #[test]
+    fn snake_case_names() {
+        assert!(is_snake_case_name("app_mention"));
+        assert!(is_snake_case_name("oauth2_token"));
+        assert!(is_snake_case_name(&"a".repeat(64)));
+        for name in ["", "App", "a.b", "a-b", "a b", "é"] {
+            assert!(!is_snake_case_name(name), "{name}");
+        }
+        assert!(!is_snake_case_name(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn strict_event_types_refuse_spaces_inside() {
+        assert_eq!(
+            event_type_strict("shopify.", " Orders/Create ").ok().as_deref(),
+            Some("shopify.orders.create")
+        );
+        assert!(matches!(
+            event_type_strict("shopify.", "orders create"),
+            Err(Rejection::Malformed(reason)) if reason.contains("`orders create`")
+        ));
+        assert!(event_type_strict("x.", "").is_err());
+        assert!(event_type_strict("x.", "a\tb").is_err());
+        assert!(event_type_strict("x.", &"a".repeat(199)).is_err());
     }
 
     #[test]

@@ -27,11 +27,14 @@
 //! functions are implemented in Rust, so a pack's logic is unit-testable
 //! with plain `cargo test`.
 
+pub mod config;
 mod connector;
 pub mod encoding;
 mod export;
 pub mod host;
 mod request;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod time;
 mod transformer;
 pub mod verify;
@@ -40,7 +43,7 @@ pub mod verify;
 #[allow(unsafe_code, missing_docs, clippy::all)]
 pub mod bindings;
 
-pub use connector::{Connector, NoConfig, Secrets, event_type};
+pub use connector::{Connector, NoConfig, Secrets, event_type, event_type_strict, is_snake_case_name};
 pub use request::percent_decode;
 pub use transformer::Transformer;
 
@@ -60,15 +63,6 @@ pub mod __private {
     /// Errors name the field, e.g. ``invalid configuration at `retries`:
     /// invalid type: string "x", expected u32``.
     pub fn parse_config<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-        let text = if text.trim().is_empty() { "{}" } else { text };
-        let deserializer = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            if path == "." {
-                format!("invalid configuration: {}", error.inner())
-            } else {
-                format!("invalid configuration at `{path}`: {}", error.inner())
-            }
-        })
+        crate::config::from_text(text)
     }
 }

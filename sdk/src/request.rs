@@ -23,6 +23,22 @@ impl WebhookRequest {
             .map(|header| header.value.as_str())
     }
 
+    /// `Ok` when the request's method is `method` (compared exactly, e.g.
+    /// `"POST"`), else a `method-not-allowed` rejection that reads
+    /// `"{sender} with {method}, not {actual}"`:
+    /// `request.require_method("POST", "Stripe sends webhooks")?` refuses a
+    /// GET with `Stripe sends webhooks with POST, not GET`.
+    pub fn require_method(&self, method: &str, sender: &str) -> Result<(), Rejection> {
+        if self.method == method {
+            Ok(())
+        } else {
+            Err(Rejection::MethodNotAllowed(format!(
+                "{sender} with {method}, not {}",
+                self.method
+            )))
+        }
+    }
+
     /// Header `name`, or an `unauthorized` rejection saying it is missing;
     /// for signature headers.
     pub fn require_signature_header(&self, name: &str) -> Result<&str, Rejection> {
@@ -81,8 +97,12 @@ pub fn percent_decode(text: &str) -> String {
         match bytes[index] {
             b'+' => out.push(b' '),
             b'%' if index + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[index + 1..index + 3])
+                // Both must be hex digits: `from_str_radix` alone would take
+                // `%+1` as a signed number.
+                let digits = &bytes[index + 1..index + 3];
+                match std::str::from_utf8(digits)
                     .ok()
+                    .filter(|_| digits.iter().all(u8::is_ascii_hexdigit))
                     .and_then(|hex| u8::from_str_radix(hex, 16).ok())
                 {
                     Some(byte) => {
@@ -123,6 +143,19 @@ mod tests {
     }
 
     #[test]
+    fn other_methods_are_refused_saying_which_is_expected() {
+        let mut request = request("", &[]);
+        assert!(request.require_method("POST", "Acme sends webhooks").is_ok());
+        request.method = "GET".into();
+        assert!(matches!(
+            request.require_method("POST", "Acme sends webhooks"),
+            Err(Rejection::MethodNotAllowed(reason)) if reason == "Acme sends webhooks with POST, not GET"
+        ));
+        request.method = "post".into();
+        assert!(request.require_method("POST", "Acme sends webhooks").is_err());
+    }
+
+    #[test]
     fn query_params_are_decoded() {
         let request = request("hub.mode=subscribe&hub.challenge=a%20b+c&flag", &[]);
         assert_eq!(request.query_param("hub.challenge").as_deref(), Some("a b c"));
@@ -152,5 +185,8 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(percent_decode("%41%42"), "AB");
+        // `%` stays literal (not a hex escape); `+` is still a space.
+        assert_eq!(percent_decode("%+1"), "% 1");
+        assert_eq!(percent_decode("%-1x"), "%-1x");
     }
 }

@@ -9,8 +9,19 @@ use crate::{Rejection, WebhookRequest};
 /// any of `secrets` (several during a rotation). Compared in constant time
 /// by the host.
 pub fn hmac_any(algorithm: HashAlgorithm, secrets: &[&str], message: &[u8], signatures: &[Vec<u8>]) -> bool {
-    secrets.iter().any(|secret| {
-        let expected = host::hmac(algorithm, secret.as_bytes(), message);
+    hmac_any_key(algorithm, secrets, message, signatures)
+}
+
+/// [`hmac_any`] for keys that are bytes rather than the secret's text,
+/// e.g. Standard Webhooks' base64-decoded `whsec_…` secrets.
+pub fn hmac_any_key<K: AsRef<[u8]>>(
+    algorithm: HashAlgorithm,
+    keys: &[K],
+    message: &[u8],
+    signatures: &[Vec<u8>],
+) -> bool {
+    keys.iter().any(|key| {
+        let expected = host::hmac(algorithm, key.as_ref(), message);
         signatures
             .iter()
             .any(|signature| host::constant_time_equals(&expected, signature))
@@ -54,6 +65,70 @@ pub fn within_tolerance(
     }
 }
 
+/// A connector's `tolerance_secs` setting: how far, in seconds, a signed
+/// timestamp may be from the time Weir received the request, before or
+/// after. Deserializes from a whole number of seconds and is 300 (five
+/// minutes, what Stripe, Slack and Standard Webhooks recommend) when the
+/// field is left out:
+///
+/// ```ignore
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct AcmeConfig {
+///     #[serde(default)]
+///     tolerance_secs: weir_sdk::verify::Tolerance,
+/// }
+/// ```
+///
+/// Call [`Tolerance::validate`] where the connector checks its
+/// configuration: it refuses 0 and more than a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Tolerance(u64);
+
+impl Tolerance {
+    /// The default, five minutes.
+    pub const DEFAULT_SECS: u64 = 300;
+    /// The largest tolerance accepted, one day: a wider window would make
+    /// the timestamp useless against replays.
+    pub const MAX_SECS: u64 = 86_400;
+
+    /// A tolerance of `secs` seconds (not yet validated).
+    pub fn from_secs(secs: u64) -> Self {
+        Self(secs)
+    }
+
+    /// The tolerance in seconds.
+    pub fn secs(self) -> u64 {
+        self.0
+    }
+
+    /// The tolerance, or a `misconfigured` rejection naming
+    /// `tolerance_secs` when it is 0 or more than [`Tolerance::MAX_SECS`].
+    pub fn validate(self) -> Result<Self, Rejection> {
+        if (1..=Self::MAX_SECS).contains(&self.0) {
+            Ok(self)
+        } else {
+            Err(Rejection::Misconfigured(format!(
+                "configuration field `tolerance_secs` must be a whole number of seconds from 1 to {}, not {}",
+                Self::MAX_SECS,
+                self.0
+            )))
+        }
+    }
+
+    /// [`within_tolerance`] with this tolerance.
+    pub fn check(self, request: &WebhookRequest, signed_at_secs: i64) -> Result<(), Rejection> {
+        within_tolerance(request, signed_at_secs, self.0)
+    }
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Self(Self::DEFAULT_SECS)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,7 +154,11 @@ mod tests {
             b"body",
             &[vec![0; 32], good.clone()]
         ));
-        assert!(!hmac_any(HashAlgorithm::Sha256, &["old"], b"body", &[good]));
+        let good = [good];
+        assert!(!hmac_any(HashAlgorithm::Sha256, &["old"], b"body", &good));
+        let keys = [vec![0xff_u8, 0x00], b"new".to_vec()];
+        assert!(hmac_any_key(HashAlgorithm::Sha256, &keys, b"body", &good));
+        assert!(!hmac_any_key(HashAlgorithm::Sha256, &keys[..1], b"body", &good));
         assert!(token_any(&["a", "b"], "b"));
         assert!(!token_any(&["a"], "ab"));
     }
@@ -95,5 +174,35 @@ mod tests {
         assert!(
             matches!(within_tolerance(&request, 1_301, 300), Err(Rejection::Stale(m)) if m.contains("after"))
         );
+    }
+
+    #[test]
+    fn tolerance_settings_default_to_five_minutes_and_are_bounded() {
+        #[derive(serde::Deserialize)]
+        struct Config {
+            #[serde(default)]
+            tolerance_secs: Tolerance,
+        }
+        let parsed = |text: &str| crate::config::from_text::<Config>(text).map(|c| c.tolerance_secs);
+        assert_eq!(parsed("{}"), Ok(Tolerance::from_secs(300)));
+        assert_eq!(parsed(r#"{"tolerance_secs": 60}"#), Ok(Tolerance::from_secs(60)));
+        assert!(parsed(r#"{"tolerance_secs": "60"}"#).is_err_and(|e| e.contains("`tolerance_secs`")));
+        assert!(parsed(r#"{"tolerance_secs": -1}"#).is_err());
+        for secs in [0, Tolerance::MAX_SECS + 1] {
+            assert!(matches!(
+                Tolerance::from_secs(secs).validate(),
+                Err(Rejection::Misconfigured(m)) if m.contains("`tolerance_secs`")
+            ));
+        }
+        assert_eq!(
+            Tolerance::from_secs(86_400).validate().ok().map(Tolerance::secs),
+            Some(86_400)
+        );
+        let request = request(1_000_000);
+        assert!(Tolerance::default().check(&request, 700).is_ok());
+        assert!(matches!(
+            Tolerance::default().check(&request, 699),
+            Err(Rejection::Stale(_))
+        ));
     }
 }

@@ -4,11 +4,17 @@
 
 mod support;
 
+mod api_errors;
+mod dedupe;
+mod durability;
 mod hostile_guests;
 mod hot_reload;
+mod ingest_policy;
 mod pack_cli;
 mod pack_fixtures;
+mod request_log;
 mod restart;
 mod startup;
 mod tenancy;
+mod triggers_api;
 mod walking_skeleton;

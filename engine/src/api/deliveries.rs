@@ -1,12 +1,12 @@
 //! `/api/v1/deliveries`: deliveries by event, destination and status, each
 //! with its attempts.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{not_found, parse_id};
+use super::extract::{ApiPath, ApiQuery, not_found, parse_id};
 use super::{Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::{DeliveryId, DestinationId, EventId};
@@ -54,7 +54,7 @@ pub struct DeliveryDetail {
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListDeliveries>,
+    ApiQuery(query): ApiQuery<ListDeliveries>,
 ) -> Result<Json<ListResponse<Delivery>>, ApiError> {
     let filter = DeliveryFilter {
         tenant_id: caller.tenant,
@@ -72,7 +72,7 @@ async fn list(
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DeliveryDetail>, ApiError> {
     let id: DeliveryId = parse_id(&id, "delivery")?;
     let delivery = app

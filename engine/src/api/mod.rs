@@ -7,6 +7,7 @@ mod destinations;
 mod events;
 mod extract;
 mod packs;
+mod requests;
 mod rules;
 mod tenants;
 mod tokens;
@@ -16,7 +17,7 @@ use axum::Router;
 use axum::middleware;
 
 pub use auth::{AdminToken, Caller, ensure_admin_token, mint_token, token_hash};
-pub use extract::{ApiJson, ListResponse};
+pub use extract::{ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, ListResponse, Page, PageQuery, Pagination};
 
 use crate::server::AppState;
 
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(packs::router())
         .merge(events::router())
         .merge(deliveries::router())
+        .merge(requests::router())
         .merge(tenants::router())
         .merge(tokens::router())
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))

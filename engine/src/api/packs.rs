@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
+use super::extract::ApiPath;
 use super::{Caller, ListResponse};
 use crate::error::ApiError;
 use crate::host::PackStatus;
@@ -75,7 +76,7 @@ async fn reload(State(app): State<AppState>, caller: Caller) -> Result<Json<serd
 async fn lift_quarantine(
     State(app): State<AppState>,
     caller: Caller,
-    Path(pack): Path<String>,
+    ApiPath(pack): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require_instance_admin()?;
     if !app.host.registry().pack_names().contains(&pack) {

@@ -2,13 +2,13 @@
 //! when saved, so a bad path or operator is a 422 naming it, never a
 //! surprise at routing time.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::extract::{not_found, parse_id};
+use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJson, Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::{DestinationId, RuleId, TenantId, TriggerId};
@@ -171,7 +171,7 @@ async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<ListRe
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Rule>, ApiError> {
     let id: RuleId = parse_id(&id, "rule")?;
     let rule = app

@@ -1,13 +1,13 @@
 //! `/api/v1/tenants`: instance administrators create and list tenants;
 //! tenant tokens see their own tenant only.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::extract::{not_found, parse_id};
+use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJson, Caller, ListResponse};
 use crate::error::ApiError;
 use crate::ids::TenantId;
@@ -64,6 +64,7 @@ async fn create(
         created_at_ms: now_ms(),
     };
     app.store.put_tenant(&tenant)?;
+    app.catalog.reload_tenants()?;
     tracing::info!(tenant = %tenant.id, "tenant created");
     Ok((StatusCode::CREATED, Json(tenant)))
 }
@@ -84,7 +85,7 @@ async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<ListRe
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Tenant>, ApiError> {
     let id: TenantId = parse_id(&id, "tenant")?;
     let tenant = app

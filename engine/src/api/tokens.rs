@@ -2,13 +2,13 @@
 //! once, when minted; afterwards only its visible prefix. Nobody mints a
 //! token above their own role or for another tenant.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{not_found, parse_id};
+use super::extract::{ApiPath, not_found, parse_id};
 use super::{ApiJson, Caller, ListResponse, mint_token, token_hash};
 use crate::error::ApiError;
 use crate::ids::{TenantId, TokenId};
@@ -159,7 +159,7 @@ async fn list(
 async fn revoke(
     State(app): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<TokenView>, ApiError> {
     caller.require(Role::Operator)?;
     let id: TokenId = parse_id(&id, "token")?;

@@ -65,6 +65,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .allow_private_networks
         .extend(args.allow_private_networks);
     config.bootstrap_admin_token = std::env::var("WEIR_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+    config.encryption_key = std::env::var("WEIR_ENCRYPTION_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
     config.validate()?;
 
     let runtime = weir::server::runtime().context("cannot start the async runtime")?;

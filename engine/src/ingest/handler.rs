@@ -1,54 +1,211 @@
-//! The webhook endpoint's handler: the whole inbound walk in one function.
+//! The webhook endpoint's handler: the whole inbound walk, in the order
+//! that costs least for what is refused — key lookup, disabled, client
+//! address, method, rate limits (key, tenant, daily quota), body size,
+//! connector, commit — with every request's outcome handed to the
+//! request log.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::Response;
-use serde_json::value::RawValue;
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::ALLOW;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 
 use super::body::read_limited;
-use super::request::{kept_headers, webhook_request};
+use super::client::client_address;
+use super::events::prepare_events;
+use super::ledger::Ledger;
+use super::policy::{EffectivePolicy, TenantPolicy};
+use super::request::webhook_request;
 use super::response;
 use crate::error::ApiError;
-use crate::host::{CallError, NewEvent, Secret, WebhookRequest};
-use crate::model::{EventDraft, EventMeta, Trigger};
+use crate::host::{CallError, Secret};
+use crate::ids::EventId;
+use crate::model::Trigger;
 use crate::server::AppState;
-use crate::store::PendingEvent;
-use crate::time::{now_ms, parse_rfc3339, rfc3339};
+use crate::store::CommitOutcome;
+use crate::time::{UnixMillis, now_ms};
 
-/// Most events one request may produce.
-const MAX_EVENTS_PER_REQUEST: usize = 100;
-/// Longest idempotency key accepted from a connector.
-const MAX_IDEMPOTENCY_KEY: usize = 512;
-/// Longest subject kept.
-const MAX_SUBJECT: usize = 1024;
+/// Where webhook keys start in the path.
+const PATH_PREFIX: &str = "/api/v1/webhooks/";
 
 /// `ANY /api/v1/webhooks/{webhook_key}`.
 pub async fn receive_webhook(
     State(app): State<AppState>,
-    Path(key): Path<String>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, ApiError> {
+) -> Response {
+    let started = Instant::now();
     let received_at_ms = now_ms();
+    let client = client_address(peer.ip(), &headers, &app.config.ingest.trusted_proxies);
+    let mut ledger = Ledger::new(
+        &app.gateway.request_log,
+        started,
+        received_at_ms,
+        &method,
+        client,
+        &headers,
+    );
+    let inbound = Inbound {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        client,
+        started,
+        received_at_ms,
+    };
+    match walk(&app, &mut ledger, &inbound, body).await {
+        Ok(response) => {
+            ledger.finish(response.status(), None);
+            response
+        }
+        Err(Refusal { error, allow }) => {
+            ledger.finish(error.status, Some(error.code));
+            let mut response = error.into_response();
+            if let Some(allow) = allow.and_then(|allow| HeaderValue::from_str(&allow).ok()) {
+                response.headers_mut().insert(ALLOW, allow);
+            }
+            response
+        }
+    }
+}
+
+/// What the walk reads of the request.
+struct Inbound<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    client: IpAddr,
+    started: Instant,
+    received_at_ms: UnixMillis,
+}
+
+/// A refused request: the error, and for 405 the methods allowed.
+struct Refusal {
+    error: ApiError,
+    allow: Option<String>,
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Self { error, allow: None }
+    }
+}
+
+async fn walk(
+    app: &AppState,
+    ledger: &mut Ledger<'_>,
+    inbound: &Inbound<'_>,
+    body: Body,
+) -> Result<Response, Refusal> {
+    let key = inbound
+        .uri
+        .path()
+        .strip_prefix(PATH_PREFIX)
+        .filter(|key| !key.contains('/'))
+        .unwrap_or_default();
     let trigger = app
         .catalog
-        .trigger_by_key(&key)
+        .trigger_by_key(key)
         .ok_or_else(|| ApiError::not_found("unknown_webhook", "no webhook has this key"))?;
+    ledger.trigger(&trigger);
     if !trigger.enabled {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "webhook_disabled",
             "this webhook is disabled",
-        ));
+        )
+        .into());
     }
-    let body = read_limited(&headers, body, app.config.ingest.max_body_bytes).await?;
-    let request = webhook_request(&method, uri.query(), &headers, body, client, received_at_ms);
+    let ingest = &app.config.ingest;
+    let policy = EffectivePolicy::resolve(&trigger.policy, ingest);
+    if !policy.allows_address(inbound.client) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "ip_not_allowed",
+            format!("requests from {} are not allowed on this webhook", inbound.client),
+        )
+        .into());
+    }
+    if !policy.allows_method(inbound.method.as_str()) {
+        return Err(Refusal {
+            error: ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "this webhook accepts {}, not {}",
+                    policy.allowed_methods.join(", "),
+                    inbound.method
+                ),
+            ),
+            allow: Some(policy.allowed_methods.join(", ")),
+        });
+    }
+    let gateway = &app.gateway;
+    if let Some(rate) = policy.rate {
+        gateway
+            .key_limits
+            .check(trigger.id, rate, inbound.started)
+            .map_err(|secs| too_many("rate_limited", "this webhook's rate limit is exceeded", secs))?;
+    }
+    let tenant = app.catalog.tenant(trigger.tenant_id);
+    let tenant_policy = TenantPolicy::resolve(tenant.as_deref().map(|t| &t.limits), ingest);
+    if let Some(rate) = tenant_policy.rate {
+        gateway
+            .tenant_limits
+            .check(trigger.tenant_id, rate, inbound.started)
+            .map_err(|secs| {
+                too_many(
+                    "tenant_rate_limited",
+                    "the rate limit of this webhook's tenant is exceeded",
+                    secs,
+                )
+            })?;
+    }
+    let _reservation = match tenant_policy.daily_quota {
+        Some(quota) => Some(
+            gateway
+                .quota
+                .reserve(&app.store, trigger.tenant_id, quota, inbound.received_at_ms)
+                .map_err(ApiError::from)?
+                .map_err(|refused| {
+                    too_many(
+                        "quota_exceeded",
+                        "the daily quota of this webhook's tenant is used up until UTC midnight",
+                        refused.retry_after_secs,
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let body = read_limited(inbound.headers, body, policy.max_body_bytes).await?;
+    ledger.body_read(body.len());
+    receive(app, ledger, inbound, &trigger, body)
+        .await
+        .map_err(Refusal::from)
+}
+
+/// The connector call and the commit.
+async fn receive(
+    app: &AppState,
+    ledger: &mut Ledger<'_>,
+    inbound: &Inbound<'_>,
+    trigger: &Trigger,
+    body: bytes::Bytes,
+) -> Result<Response, ApiError> {
+    let request = webhook_request(
+        inbound.method,
+        inbound.uri.query(),
+        inbound.headers,
+        body,
+        inbound.client,
+        inbound.received_at_ms,
+    );
     let secrets: Vec<Secret> = trigger
         .secrets
         .iter()
@@ -62,21 +219,39 @@ pub async fn receive_webhook(
         .host
         .receive(&trigger.connector, &request, &secrets, &config)
         .await
-        .map_err(|error| connector_failure(&trigger, &error))?;
+        .map_err(|error| connector_failure(trigger, &error))?;
     let receipt = match answer {
         Ok(receipt) => receipt,
         Err(rejection) => {
             tracing::info!(trigger = %trigger.id, ?rejection, "webhook rejected by connector");
-            return Ok(response::rejected(rejection));
+            return response::rejected(rejection);
         }
     };
-    let pending = prepare_events(&trigger, &request, receipt.events)?;
+    let pending = prepare_events(trigger, &request, receipt.events)?;
     let outcomes = if pending.is_empty() {
         Vec::new()
     } else {
         app.committer.commit(pending).await?
     };
-    Ok(response::accepted(receipt.reply, &outcomes))
+    let ids: Vec<EventId> = outcomes
+        .iter()
+        .map(|outcome| match outcome {
+            CommitOutcome::Stored(id) | CommitOutcome::Duplicate(id) => *id,
+        })
+        .collect();
+    let all_duplicates = outcomes
+        .iter()
+        .all(|outcome| matches!(outcome, CommitOutcome::Duplicate(_)));
+    ledger.events(ids, all_duplicates);
+    response::accepted(receipt.reply, &outcomes)
+}
+
+/// 429 with `Retry-After`.
+fn too_many(code: &'static str, message: &str, retry_after_secs: u64) -> ApiError {
+    ApiError {
+        retry_after_secs: Some(retry_after_secs.max(1)),
+        ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+    }
 }
 
 /// A connector that could not run: retryable conditions answer 503 so the
@@ -109,89 +284,4 @@ fn connector_failure(trigger: &Trigger, error: &CallError) -> ApiError {
             format!("connector `{}` failed ({})", trigger.connector, error.kind()),
         ),
     }
-}
-
-/// Checks what the connector returned and encodes it for the log.
-fn prepare_events(
-    trigger: &Trigger,
-    request: &WebhookRequest,
-    events: Vec<NewEvent>,
-) -> Result<Vec<PendingEvent>, ApiError> {
-    let invalid = |message: String| {
-        tracing::error!(trigger = %trigger.id, connector = %trigger.connector, %message, "connector returned an invalid event");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "connector_output_invalid",
-            format!(
-                "connector `{}` returned an invalid event: {message}",
-                trigger.connector
-            ),
-        )
-    };
-    if events.len() > MAX_EVENTS_PER_REQUEST {
-        return Err(invalid(format!(
-            "{} events from one request (at most {MAX_EVENTS_PER_REQUEST})",
-            events.len()
-        )));
-    }
-    let meta_headers = kept_headers(&request.headers);
-    let user_agent = request
-        .headers
-        .iter()
-        .find(|h| h.name == "user-agent")
-        .map(|h| h.value.clone());
-    events
-        .into_iter()
-        .map(|event| {
-            if !is_valid_event_type(&event.event_type) {
-                return Err(invalid(format!("event type `{}` is not valid", event.event_type)));
-            }
-            if event.idempotency_key.is_empty() || event.idempotency_key.len() > MAX_IDEMPOTENCY_KEY {
-                return Err(invalid(format!(
-                    "idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY} bytes"
-                )));
-            }
-            let data: Box<RawValue> = serde_json::from_str(&event.data)
-                .map_err(|error| invalid(format!("data is not JSON: {error}")))?;
-            let time = event
-                .time
-                .as_deref()
-                .filter(|time| parse_rfc3339(time).is_some())
-                .map_or_else(|| rfc3339(request.received_at_ms), str::to_owned);
-            let draft = EventDraft {
-                source: format!("/triggers/{}", trigger.id),
-                event_type: event.event_type,
-                subject: event.subject.map(|mut s| {
-                    s.truncate(s.floor_char_boundary(MAX_SUBJECT));
-                    s
-                }),
-                time,
-                data,
-                weir: EventMeta {
-                    tenant_id: trigger.tenant_id,
-                    trigger_id: trigger.id,
-                    idempotency_key: event.idempotency_key.clone(),
-                    received_at_ms: request.received_at_ms,
-                    client_address: request.client_address.clone(),
-                    user_agent: user_agent.clone(),
-                    headers: meta_headers.clone(),
-                },
-            };
-            let record = serde_json::to_vec(&draft).map_err(|error| ApiError::internal(&error))?;
-            Ok(PendingEvent {
-                trigger_id: trigger.id,
-                idempotency_key: event.idempotency_key,
-                record,
-            })
-        })
-        .collect()
-}
-
-/// Event types: 1–200 of letters, digits, `.`, `_`, `-`, `:`, `/`.
-pub fn is_valid_event_type(event_type: &str) -> bool {
-    !event_type.is_empty()
-        && event_type.len() <= 200
-        && event_type
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-:/".contains(&b))
 }

@@ -2,7 +2,7 @@
 //! metadata Weir keeps about it.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::http::{HeaderMap, Method};
 use bytes::Bytes;
@@ -34,7 +34,7 @@ pub fn webhook_request(
     query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
-    client: SocketAddr,
+    client: IpAddr,
     received_at_ms: u64,
 ) -> WebhookRequest {
     WebhookRequest {
@@ -51,7 +51,7 @@ pub fn webhook_request(
             .take(MAX_HEADERS)
             .collect(),
         body: body.to_vec(),
-        client_address: Some(client.ip().to_string()),
+        client_address: Some(client.to_string()),
         received_at_ms,
     }
 }

@@ -19,8 +19,9 @@ const RESERVED_REPLY_HEADERS: [&str; 5] = [
     "upgrade",
 ];
 
-/// The answer for a connector's rejection.
-pub fn rejected(rejection: Rejection) -> Response {
+/// The answer for a connector's rejection: an error, except for a
+/// notification the connector chose to ignore (`200`).
+pub fn rejected(rejection: Rejection) -> Result<Response, ApiError> {
     let error = match rejection {
         Rejection::Unauthorized(reason) => ApiError::unauthorized("signature_invalid", reason),
         Rejection::Stale(reason) => ApiError::unauthorized("timestamp_stale", reason),
@@ -33,20 +34,20 @@ pub fn rejected(rejection: Rejection) -> Response {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "trigger_misconfigured", reason)
         }
         Rejection::Ignored(reason) => {
-            return (
+            return Ok((
                 StatusCode::OK,
                 Json(json!({"status": "ignored", "reason": reason})),
             )
-                .into_response();
+                .into_response());
         }
     };
-    error.into_response()
+    Err(error)
 }
 
 /// The answer once events are durable: the connector's reply if it gave
 /// one, else `202` with the new event ids, or `200` when every event was a
 /// duplicate.
-pub fn accepted(reply: Option<Reply>, outcomes: &[CommitOutcome]) -> Response {
+pub fn accepted(reply: Option<Reply>, outcomes: &[CommitOutcome]) -> Result<Response, ApiError> {
     if let Some(reply) = reply {
         return reply_response(reply);
     }
@@ -65,27 +66,26 @@ pub fn accepted(reply: Option<Reply>, outcomes: &[CommitOutcome]) -> Response {
         })
         .collect();
     if stored.is_empty() && !duplicates.is_empty() {
-        return (
+        return Ok((
             StatusCode::OK,
             Json(json!({"status": "duplicate", "event_ids": duplicates})),
         )
-            .into_response();
+            .into_response());
     }
     let mut body = json!({"status": "accepted", "event_ids": stored});
     if !duplicates.is_empty() {
         body["duplicate_event_ids"] = json!(duplicates);
     }
-    (StatusCode::ACCEPTED, Json(body)).into_response()
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
-fn reply_response(reply: Reply) -> Response {
+fn reply_response(reply: Reply) -> Result<Response, ApiError> {
     let Ok(status) = StatusCode::from_u16(reply.status) else {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "connector_output_invalid",
             format!("connector replied with invalid status {}", reply.status),
-        )
-        .into_response();
+        ));
     };
     let mut response = (status, reply.body).into_response();
     for header in reply.headers {
@@ -99,5 +99,5 @@ fn reply_response(reply: Reply) -> Response {
             response.headers_mut().insert(name, value);
         }
     }
-    response
+    Ok(response)
 }

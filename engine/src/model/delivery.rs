@@ -51,6 +51,15 @@ pub struct Delivery {
     pub status: DeliveryStatus,
     /// Attempts made so far.
     pub attempts: u32,
+    /// Attempts made before the current retry schedule began: a replay
+    /// starts a fresh schedule, so retry `n` uses schedule entry
+    /// `attempts - schedule_base`.
+    #[serde(default)]
+    pub schedule_base: u32,
+    /// For destinations ordered FIFO: the delivery's place in its key's
+    /// queue; only the queue's head is ever due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fifo: Option<FifoSlot>,
     /// When the next attempt is due, while pending.
     pub next_attempt_at_ms: Option<UnixMillis>,
     /// The last failure, for people.
@@ -59,6 +68,42 @@ pub struct Delivery {
     pub created_at_ms: UnixMillis,
     /// When it last changed.
     pub updated_at_ms: UnixMillis,
+}
+
+/// A delivery's place in a FIFO queue: one queue per destination and
+/// ordering key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FifoSlot {
+    /// The first 16 bytes of the ordering key's SHA-256, hex.
+    pub key_hash: String,
+    /// Position in the queue (a ULID taken when it joined), hex.
+    pub position: String,
+}
+
+impl FifoSlot {
+    /// The slot for `key`, joining the queue now.
+    pub fn join(key: &str) -> Self {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(key.as_bytes());
+        Self {
+            key_hash: hex::encode(&digest[..16]),
+            position: hex::encode(ulid::Ulid::new().to_bytes()),
+        }
+    }
+
+    /// The 32-byte queue prefix (destination, key) of this slot.
+    pub fn queue_prefix(&self, destination: [u8; 16]) -> Vec<u8> {
+        let mut prefix = destination.to_vec();
+        prefix.extend(hex::decode(&self.key_hash).unwrap_or_default());
+        prefix
+    }
+
+    /// The slot's key in the `fifo` tree: queue prefix then position.
+    pub fn tree_key(&self, destination: [u8; 16]) -> Vec<u8> {
+        let mut key = self.queue_prefix(destination);
+        key.extend(hex::decode(&self.position).unwrap_or_default());
+        key
+    }
 }
 
 /// How one attempt ended.

@@ -4,12 +4,16 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use std::time::Duration;
+
 use super::SigningSecret;
 use crate::ids::DestinationId;
 use crate::ids::TenantId;
 use crate::time::UnixMillis;
 
-/// A destination as stored.
+/// A destination as stored. Header values are sealed (see
+/// `crate::crypto::SecretBox`); signing secrets are never shown after
+/// they are created.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Destination {
     /// Identifier, `dst_…`.
@@ -20,15 +24,162 @@ pub struct Destination {
     pub name: String,
     /// Where deliveries are POSTed.
     pub url: DestinationUrl,
-    /// Standard Webhooks secrets; the first signs, all are sent during a
-    /// rotation so the receiver can verify with either.
-    pub signing_secrets: Vec<SigningSecret>,
+    /// Standard Webhooks secrets, newest first: the first signs alone once
+    /// the others expire; during a rotation every unexpired one signs, so
+    /// the receiver can verify with either.
+    pub signing_secrets: Vec<RotatingSecret>,
+    /// Extra headers sent with every delivery (e.g. `Authorization`),
+    /// values sealed at rest.
+    #[serde(default)]
+    pub headers: Vec<SealedHeader>,
     /// Per-attempt timeout override in milliseconds.
     pub timeout_ms: Option<u64>,
-    /// Disabled destinations keep their deliveries pending.
+    /// Disabled destinations receive nothing: their deliveries end dead
+    /// (and can be recovered once it is enabled again).
     pub enabled: bool,
+    /// Why it was disabled, when Weir disabled it (410 Gone, continuous
+    /// failure).
+    #[serde(default)]
+    pub disabled_reason: Option<String>,
+    /// Refuse plain `http://` URLs.
+    #[serde(default)]
+    pub https_only: bool,
+    /// Most requests per second sent to it.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+    /// Retry delays replacing the instance schedule.
+    #[serde(default, with = "optional_schedule")]
+    pub retry_schedule: Option<Vec<Duration>>,
+    /// Parallel, or one at a time per ordering key.
+    #[serde(default)]
+    pub ordering: Ordering,
+    /// Encrypt bodies to the receiver's public key.
+    #[serde(default)]
+    pub encryption: Option<PayloadEncryption>,
+    /// Since when every attempt has failed, while they do.
+    #[serde(default)]
+    pub failing_since_ms: Option<UnixMillis>,
     /// When it was created.
     pub created_at_ms: UnixMillis,
+    /// When it last changed.
+    #[serde(default)]
+    pub updated_at_ms: UnixMillis,
+}
+
+impl Destination {
+    /// The secrets that sign at `now`: the newest, plus older ones still
+    /// in their grace period.
+    pub fn active_secrets(&self, now: UnixMillis) -> Vec<SigningSecret> {
+        self.signing_secrets
+            .iter()
+            .enumerate()
+            .filter(|(index, s)| *index == 0 || s.expires_at_ms.is_none_or(|at| at > now))
+            .map(|(_, s)| s.secret.clone())
+            .collect()
+    }
+}
+
+/// A signing secret and when it stops signing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RotatingSecret {
+    /// The secret.
+    pub secret: SigningSecret,
+    /// When it was created.
+    pub created_at_ms: UnixMillis,
+    /// When a rotation retires it; `None` while it is the newest.
+    pub expires_at_ms: Option<UnixMillis>,
+}
+
+/// A header whose value is sealed at rest.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SealedHeader {
+    /// Header name, lowercase.
+    pub name: String,
+    /// The sealed value.
+    pub sealed_value: String,
+}
+
+impl fmt::Debug for SealedHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SealedHeader({}: <sealed>)", self.name)
+    }
+}
+
+/// An outbound rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Sustained requests per second.
+    pub per_second: f64,
+    /// Requests allowed at once above the sustained rate; default 1.
+    #[serde(default = "one")]
+    pub burst: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// How deliveries to a destination are ordered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Ordering {
+    /// In parallel, in any order (the default).
+    #[default]
+    Unordered,
+    /// One at a time per ordering key, in event order; other keys are not
+    /// held up. `key` is `subject` (the event's subject) or a JSONPath into
+    /// the event data, e.g. `$.customer.id`.
+    Fifo {
+        /// Where the ordering key comes from.
+        key: String,
+    },
+}
+
+/// Encryption of delivered bodies to the receiver's public key (see
+/// `crate::crypto::envelope`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayloadEncryption {
+    /// Base64 of the receiver's X25519 public key.
+    pub public_key: String,
+    /// A label the receiver uses to pick its private key.
+    #[serde(default)]
+    pub key_id: Option<String>,
+}
+
+/// Serde for an optional list of `"5s"`-style durations.
+mod optional_schedule {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<Vec<Duration>>, serializer: S) -> Result<S::Ok, S::Error> {
+        value
+            .as_ref()
+            .map(|list| {
+                list.iter()
+                    .map(|d| humantime::format_duration(*d).to_string())
+                    .collect::<Vec<_>>()
+            })
+            .serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<Duration>>, D::Error> {
+        Option::<Vec<String>>::deserialize(deserializer)?
+            .map(|list| {
+                list.iter()
+                    .map(|text| {
+                        humantime::parse_duration(text).map_err(|error| {
+                            serde::de::Error::custom(format!("`{text}` is not a duration like `5s`: {error}"))
+                        })
+                    })
+                    .collect()
+            })
+            .transpose()
+    }
 }
 
 /// An absolute `http` or `https` URL without credentials or fragment.

@@ -33,8 +33,10 @@ pub struct EventDraft {
 pub struct EventMeta {
     /// The tenant it belongs to.
     pub tenant_id: TenantId,
-    /// The trigger that received it.
-    pub trigger_id: TriggerId,
+    /// The trigger that received it; `None` for events an application
+    /// published through `POST /api/v1/events`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_id: Option<TriggerId>,
     /// The key duplicates are recognised by, within the trigger.
     pub idempotency_key: String,
     /// When Weir received the request.
@@ -66,8 +68,8 @@ impl StoredEvent {
         &self.draft.event_type
     }
 
-    /// The trigger it came from.
-    pub fn trigger_id(&self) -> TriggerId {
+    /// The trigger it came from, if it came through one.
+    pub fn trigger_id(&self) -> Option<TriggerId> {
         self.draft.weir.trigger_id
     }
 

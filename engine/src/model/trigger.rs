@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ComponentRef, NamedSecret, WebhookKey};
+use super::{ComponentRef, NamedSecret, TriggerPolicy, WebhookKey};
 use crate::ids::TenantId;
 use crate::ids::TriggerId;
 use crate::time::UnixMillis;
@@ -21,12 +21,18 @@ pub struct Trigger {
     pub connector: ComponentRef,
     /// The secret path segment of the webhook URL.
     pub webhook_key: WebhookKey,
-    /// Disabled triggers answer 404 like unknown keys.
+    /// Disabled triggers answer 403 `webhook_disabled`.
     pub enabled: bool,
     /// Secrets handed to the connector, e.g. `webhook-secret`.
     pub secrets: Vec<NamedSecret>,
     /// Connector settings (JSON object), handed to the connector.
     pub config: serde_json::Value,
+    /// Inbound limits; absent fields take the `[ingest]` defaults.
+    #[serde(default)]
+    pub policy: TriggerPolicy,
     /// When it was created.
     pub created_at_ms: UnixMillis,
+    /// When it was last changed (update, enable, disable, regenerate).
+    #[serde(default)]
+    pub updated_at_ms: Option<UnixMillis>,
 }

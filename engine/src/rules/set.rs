@@ -55,7 +55,8 @@ impl RuleSet {
                 let rule = &compiled.rule;
                 // A rule never sees another tenant's events.
                 rule.tenant_id == event.tenant_id()
-                    && (rule.trigger_ids.is_empty() || rule.trigger_ids.contains(&event.trigger_id()))
+                    && (rule.trigger_ids.is_empty()
+                        || event.trigger_id().is_some_and(|t| rule.trigger_ids.contains(&t)))
                     && rule.event_types.iter().any(|p| p.matches(event.event_type()))
                     && compiled.condition.as_ref().is_none_or(|c| c.evaluate(data))
             })

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode};
 use axum::routing::any;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -26,13 +27,16 @@ pub use state::{AppInner, AppState};
 use crate::api::{self, AdminToken, ensure_admin_token};
 use crate::catalog::Catalog;
 use crate::config::{Config, ConfigError};
+use crate::crypto::{SealError, SecretBox};
 use crate::delivery::Dispatcher;
-use crate::delivery::attempt::Deliverer;
+use crate::delivery::attempt::{Deliverer, DelivererParts};
 use crate::delivery::client::{self, ClientError};
+use crate::delivery::health::DestinationHealth;
 use crate::delivery::ssrf::AddressPolicy;
 use crate::error::ApiError;
 use crate::host::{PluginHost, RuntimeError};
-use crate::ingest;
+use crate::ingest::maintenance::Maintenance;
+use crate::ingest::{self, Gateway, RequestLog};
 use crate::router::Router as EventRouter;
 use crate::store::{Committer, Store, StoreError};
 
@@ -54,6 +58,9 @@ pub enum StartError {
     /// The HTTP client could not be created.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The key sealing secrets at rest is unusable.
+    #[error(transparent)]
+    Secrets(#[from] SealError),
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -114,7 +121,12 @@ impl Server {
                 "deliveries interrupted by the last stop are queued again"
             );
         }
-        let catalog = Arc::new(Catalog::load(store.clone())?);
+        let key_file = config
+            .encryption_key_file
+            .clone()
+            .unwrap_or_else(|| config.data_dir.join("encryption.key"));
+        let secrets = Arc::new(SecretBox::load(config.encryption_key.as_deref(), &key_file)?);
+        let catalog = Arc::new(Catalog::load(store.clone(), secrets)?);
         let appended = Arc::new(Notify::new());
         let scheduled = Arc::new(Notify::new());
         let (committer, committer_thread) = Committer::start(
@@ -123,6 +135,10 @@ impl Server {
             config.ingest.dedupe_retention,
             Arc::clone(&appended),
         )?;
+        let (request_log, request_log_thread) =
+            RequestLog::start(store.clone(), config.ingest.request_log_queue)
+                .map_err(|e| StartError::Task(e.to_string()))?;
+        let gateway = Arc::new(Gateway::new(request_log));
         let address_policy = Arc::new(AddressPolicy::new(config.delivery.allow_private_networks.clone()));
         let http = client::build(Arc::clone(&address_policy))?;
 
@@ -134,15 +150,36 @@ impl Server {
             Arc::clone(&scheduled),
         );
         let router_task = tokio::spawn(router.run(shutdown.child_token()));
-        let deliverer = Deliverer::new(
+        let deliverer = Deliverer::new(DelivererParts {
+            store: store.clone(),
+            host: Arc::clone(&host),
+            catalog: Arc::clone(&catalog),
+            client: http,
+            policy: Arc::clone(&address_policy),
+            config: config.delivery.clone(),
+            health: DestinationHealth::new(
+                store.clone(),
+                Arc::clone(&catalog),
+                committer.clone(),
+                config.delivery.disable_after,
+            ),
+        });
+        let dispatcher = Dispatcher::new(
             store.clone(),
-            Arc::clone(&host),
-            http,
-            Arc::clone(&address_policy),
-            config.delivery.clone(),
+            deliverer,
+            Arc::clone(&scheduled),
+            config.delivery.concurrency,
         );
-        let dispatcher = Dispatcher::new(store.clone(), deliverer, scheduled, config.delivery.concurrency);
         let dispatcher_task = tokio::spawn(dispatcher.run(shutdown.child_token()));
+        let maintenance_task = tokio::spawn(
+            Maintenance {
+                store: store.clone(),
+                gateway: Arc::clone(&gateway),
+                prune_interval: config.ingest.prune_interval,
+                request_log_retention: config.ingest.request_log_retention,
+            }
+            .run(shutdown.child_token()),
+        );
         let watcher_task = tokio::spawn(pack_watcher::watch(
             Arc::clone(&host),
             config.plugins_dir.clone(),
@@ -156,12 +193,15 @@ impl Server {
             catalog,
             host,
             committer,
+            gateway,
             admin_token_hash,
             address_policy,
             default_tenant,
+            scheduled,
         });
         let app = app(state);
         let stop = shutdown.clone();
+        let handle_store = store.clone();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(stop.clone().cancelled_owned())
@@ -172,15 +212,26 @@ impl Server {
             let _ = router_task.await;
             let _ = dispatcher_task.await;
             let _ = watcher_task.await;
-            let _ = tokio::task::spawn_blocking(move || committer_thread.join()).await;
-            if let Err(error) = store.flush_all() {
-                tracing::error!(%error, "final flush failed");
+            let _ = maintenance_task.await;
+            let _ = tokio::task::spawn_blocking(move || {
+                let _ = committer_thread.join();
+                request_log_thread.stop();
+            })
+            .await;
+            // The last checkpoint flushes everything and records that it
+            // is on disk (see `store::checkpoint`).
+            if let Err(error) = store.checkpoint() {
+                tracing::error!(%error, "final checkpoint failed");
+                if let Err(error) = store.flush_all() {
+                    tracing::error!(%error, "final flush failed");
+                }
             }
             served
         });
         tracing::info!(%addr, "weir is listening");
         Ok(ServerHandle {
             addr,
+            store: handle_store,
             admin_token,
             shutdown,
             task,
@@ -208,19 +259,31 @@ fn ensure_default_tenant(store: &Store) -> Result<crate::ids::TenantId, StoreErr
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        // A wildcard, so that every request under the prefix reaches ingest
+        // and is recorded in the request log (a key with `/` is unknown).
         .route(
-            "/api/v1/webhooks/{webhook_key}",
+            "/api/v1/webhooks/{*webhook_key}",
             any(ingest::receive_webhook).layer(DefaultBodyLimit::disable()),
         )
         .merge(api::router(state.clone()).layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT)))
         .merge(health::router())
         .fallback(|| async { ApiError::not_found("no_route", "no such endpoint") })
+        // Last, so it covers every route above.
+        .method_not_allowed_fallback(|method: Method| async move {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("this endpoint does not accept {method}; the `Allow` header lists what it does"),
+            )
+        })
         .with_state(state)
 }
 
 /// A running Weir.
 pub struct ServerHandle {
     addr: SocketAddr,
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
+    store: Store,
     admin_token: Option<AdminToken>,
     shutdown: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
@@ -236,6 +299,13 @@ impl ServerHandle {
     /// without `WEIR_ADMIN_TOKEN`). Returned once.
     pub fn take_admin_token(&mut self) -> Option<AdminToken> {
         self.admin_token.take()
+    }
+
+    /// Makes every store write fail (or work again): for tests proving
+    /// that ingest answers 503, never 2xx, when the disk refuses writes.
+    #[cfg(feature = "fault-injection")]
+    pub fn fail_store_writes_for_tests(&self, fail: bool) {
+        self.store.fail_writes_for_tests(fail);
     }
 
     /// A token whose cancellation starts a graceful shutdown.

@@ -10,6 +10,7 @@ use crate::delivery::ssrf::AddressPolicy;
 use crate::error::ApiError;
 use crate::host::PluginHost;
 use crate::ids::TenantId;
+use crate::ingest::Gateway;
 use crate::store::{Committer, Store};
 
 /// Shared state of the HTTP application; cheap to clone.
@@ -28,6 +29,8 @@ pub struct AppInner {
     pub host: Arc<PluginHost>,
     /// The ingest group committer.
     pub committer: Committer,
+    /// Ingest's rate limiters, quota reservations and request log queue.
+    pub gateway: Arc<Gateway>,
     /// Base of printed webhook URLs, e.g. `https://hooks.example.com`.
     pub public_base_url: String,
     /// SHA-256 of the admin token.
@@ -36,12 +39,19 @@ pub struct AppInner {
     pub address_policy: Arc<AddressPolicy>,
     /// Where an instance administrator's new resources go by default.
     pub default_tenant: TenantId,
+    /// Wakes the delivery dispatcher (new or requeued deliveries).
+    pub scheduled: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     /// Wraps `inner`.
     pub fn new(inner: AppInner) -> Self {
         Self(Arc::new(inner))
+    }
+
+    /// Tells the dispatcher there is new work (after a replay).
+    pub fn wake_dispatcher(&self) {
+        self.scheduled.notify_one();
     }
 
     /// The tenant a new resource of `caller` belongs to (see

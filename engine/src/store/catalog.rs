@@ -25,8 +25,34 @@ impl Store {
         self.list(&self.trees().triggers, "triggers")
     }
 
-    /// Deletes a trigger; false when there was none.
+    /// Changes trigger `id` with `apply` and stores it, atomically with
+    /// respect to other changes (compare-and-swap, re-applied on a race).
+    /// Returns the stored trigger, or `None` when there is none.
+    pub fn update_trigger(
+        &self,
+        id: TriggerId,
+        apply: impl Fn(&mut Trigger),
+    ) -> Result<Option<Trigger>, StoreError> {
+        self.check_writable()?;
+        let tree = &self.trees().triggers;
+        let key = id.to_bytes();
+        loop {
+            let Some(old) = tree.get(key)? else {
+                return Ok(None);
+            };
+            let mut trigger: Trigger = decode("triggers", &old)?;
+            apply(&mut trigger);
+            let new = encode(&trigger)?;
+            if tree.compare_and_swap(key, Some(&old), Some(new))?.is_ok() {
+                self.sync()?;
+                return Ok(Some(trigger));
+            }
+        }
+    }
+
+    /// Deletes a trigger and its statistics; false when there was none.
     pub fn delete_trigger(&self, id: TriggerId) -> Result<bool, StoreError> {
+        self.delete_trigger_stats(id)?;
         self.delete(&self.trees().triggers, id.to_bytes())
     }
 
@@ -38,6 +64,41 @@ impl Store {
     /// The destination `id`.
     pub fn destination(&self, id: DestinationId) -> Result<Option<Destination>, StoreError> {
         self.get(&self.trees().destinations, "destinations", id.to_bytes())
+    }
+
+    /// Changes destination `id` atomically with `change` (other writers
+    /// cannot interleave); returns the result, `None` when it does not
+    /// exist. `change` may run more than once and must not do I/O.
+    pub fn update_destination(
+        &self,
+        id: DestinationId,
+        mut change: impl FnMut(&mut Destination),
+    ) -> Result<Option<Destination>, StoreError> {
+        let tree = &self.trees().destinations;
+        let mut failure = None;
+        let updated = tree.update_and_fetch(id.to_bytes(), |old| {
+            let old = old?;
+            let mut destination: Destination = match decode("destinations", old) {
+                Ok(destination) => destination,
+                Err(error) => {
+                    failure = Some(error);
+                    return Some(old.to_vec());
+                }
+            };
+            change(&mut destination);
+            match encode(&destination) {
+                Ok(bytes) => Some(bytes),
+                Err(error) => {
+                    failure = Some(error);
+                    Some(old.to_vec())
+                }
+            }
+        })?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        self.sync()?;
+        updated.map(|bytes| decode("destinations", &bytes)).transpose()
     }
 
     /// Every destination, oldest first.
@@ -96,6 +157,7 @@ impl Store {
     }
 
     fn put<T: Serialize>(&self, tree: &sled::Tree, key: [u8; 16], value: &T) -> Result<(), StoreError> {
+        self.check_writable()?;
         tree.insert(key, encode(value)?)?;
         self.sync()
     }
@@ -114,6 +176,7 @@ impl Store {
     }
 
     fn delete(&self, tree: &sled::Tree, key: [u8; 16]) -> Result<bool, StoreError> {
+        self.check_writable()?;
         let existed = tree.remove(key)?.is_some();
         self.sync()?;
         Ok(existed)

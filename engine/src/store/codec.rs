@@ -66,6 +66,29 @@ pub(super) fn split_dedup_value(value: &[u8]) -> Option<([u8; 16], u64)> {
     Some((event, expires))
 }
 
+/// `dedup_expiry` key: expiry time then the `dedup` key, so a range scan
+/// up to now yields exactly the expired markers.
+pub(super) fn expiry_key(expires_at_ms: u64, dedup_key: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + dedup_key.len());
+    key.extend_from_slice(&expires_at_ms.to_be_bytes());
+    key.extend_from_slice(dedup_key);
+    key
+}
+
+/// Splits a `dedup_expiry` key into expiry time and `dedup` key.
+pub(super) fn split_expiry_key(key: &[u8]) -> Option<(u64, &[u8])> {
+    if key.len() < 8 {
+        return None;
+    }
+    let (time, dedup) = key.split_at(8);
+    Some((u64::from_be_bytes(time.try_into().ok()?), dedup))
+}
+
+/// A big-endian `u64` from the first 8 bytes at `at`.
+pub(super) fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +106,14 @@ mod tests {
     fn dedup_values_round_trip() {
         let value = dedup_value([7; 16], 42);
         assert_eq!(split_dedup_value(&value), Some(([7; 16], 42)));
+    }
+
+    #[test]
+    fn expiry_keys_sort_by_time_and_split_back() {
+        let early = expiry_key(5, b"zzz");
+        let late = expiry_key(6, b"aaa");
+        assert!(early < late);
+        assert_eq!(split_expiry_key(&early), Some((5, &b"zzz"[..])));
+        assert!(expiry_key(5, b"zzz") < 6u64.to_be_bytes().to_vec());
     }
 }

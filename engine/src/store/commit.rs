@@ -7,6 +7,12 @@
 //! then answers every waiting request. Because there is exactly one
 //! writer, concurrent duplicates cannot both be stored, and an event and
 //! its dedupe marker are always written together.
+//!
+//! The same transaction keeps the exact counters: each marker's entry in
+//! the expiry index (`dedup_expiry`), and, aggregated per batch so that
+//! each costs one read-modify-write, every trigger's accepted and
+//! duplicate events (`trigger_stats`) and every tenant's accepted
+//! requests of the UTC day (`tenant_usage`, the daily quota).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,9 +23,10 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::codec::{dedup_key, dedup_value, split_dedup_value};
+use super::codec::{dedup_key, dedup_value, expiry_key, split_dedup_value};
+use super::stats::{CommitCounters, commit_stats_key, usage_on, usage_value, utc_day};
 use super::{Store, StoreError};
-use crate::ids::{EventId, TriggerId};
+use crate::ids::{EventId, TenantId, TriggerId};
 use crate::time::now_ms;
 
 /// Requests waiting beyond this many make callers wait for room
@@ -30,8 +37,15 @@ const QUEUE_CAPACITY: usize = 8192;
 /// thread, so encoding uses every core).
 #[derive(Debug)]
 pub struct PendingEvent {
-    /// The trigger the event arrived on; dedupe is scoped to it.
-    pub trigger_id: TriggerId,
+    /// What idempotency keys are unique within: the trigger the event
+    /// arrived on, or for published events the tenant.
+    pub dedupe_scope: [u8; 16],
+    /// The trigger the event arrived on (`None` for published and
+    /// operational events); its accepted/duplicate counters are kept.
+    pub trigger_id: Option<TriggerId>,
+    /// The event's tenant; webhooks (events with a trigger) count toward
+    /// its daily usage.
+    pub tenant_id: TenantId,
     /// The provider's key for this delivery.
     pub idempotency_key: String,
     /// The encoded [`EventDraft`](crate::model::EventDraft).
@@ -146,47 +160,94 @@ impl Writer {
         ids: &mut ulid::Generator,
         batch: &[CommitRequest],
     ) -> Result<Vec<Vec<CommitOutcome>>, StoreError> {
+        self.store.check_writable()?;
         let total: usize = batch.iter().map(|request| request.events.len()).sum();
         let fresh_ids = (0..total)
             .map(|_| ids.generate().map(EventId::from_ulid))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| StoreError::Io(std::io::Error::other(error.to_string())))?;
         let now = now_ms();
+        let today = utc_day(now);
         let expires = now.saturating_add(self.retention_ms);
         let trees = self.store.trees();
-        let outcomes = (&trees.events, &trees.dedup).transaction(|(events, dedup)| {
-            let mut seen: HashMap<Vec<u8>, EventId> = HashMap::new();
-            let mut next_id = fresh_ids.iter();
-            let mut outcomes = Vec::with_capacity(batch.len());
-            for request in batch {
-                let mut request_outcomes = Vec::with_capacity(request.events.len());
-                for event in &request.events {
-                    let id = *next_id
-                        .next()
-                        .ok_or_else(|| ConflictableTransactionError::Abort(StoreError::Closed))?;
-                    let key = dedup_key(event.trigger_id.to_bytes(), &event.idempotency_key);
-                    let earlier = match seen.get(&key) {
-                        Some(earlier) => Some(*earlier),
-                        None => dedup
-                            .get(&key)?
-                            .as_deref()
-                            .and_then(split_dedup_value)
-                            .filter(|(_, expires_at)| *expires_at > now)
-                            .and_then(|(earlier, _)| EventId::from_bytes(&earlier)),
-                    };
-                    if let Some(earlier) = earlier {
-                        request_outcomes.push(CommitOutcome::Duplicate(earlier));
-                        continue;
+        let outcomes = (
+            &trees.events,
+            &trees.dedup,
+            &trees.dedup_expiry,
+            &trees.trigger_stats,
+            &trees.tenant_usage,
+        )
+            .transaction(|(events, dedup, expiry, stats, usage)| {
+                let mut seen: HashMap<Vec<u8>, EventId> = HashMap::new();
+                let mut per_trigger: HashMap<TriggerId, CommitCounters> = HashMap::new();
+                let mut per_tenant: HashMap<TenantId, u64> = HashMap::new();
+                let mut next_id = fresh_ids.iter();
+                let mut outcomes = Vec::with_capacity(batch.len());
+                for request in batch {
+                    let mut request_outcomes = Vec::with_capacity(request.events.len());
+                    for event in &request.events {
+                        let id = *next_id
+                            .next()
+                            .ok_or_else(|| ConflictableTransactionError::Abort(StoreError::Closed))?;
+                        let key = dedup_key(event.dedupe_scope, &event.idempotency_key);
+                        let earlier = match seen.get(&key) {
+                            Some(earlier) => Some(*earlier),
+                            None => dedup
+                                .get(&key)?
+                                .as_deref()
+                                .and_then(split_dedup_value)
+                                .filter(|(_, expires_at)| *expires_at > now)
+                                .and_then(|(earlier, _)| EventId::from_bytes(&earlier)),
+                        };
+                        let counters = event
+                            .trigger_id
+                            .map(|trigger| per_trigger.entry(trigger).or_default());
+                        if let Some(earlier) = earlier {
+                            if let Some(counters) = counters {
+                                counters.duplicates += 1;
+                            }
+                            request_outcomes.push(CommitOutcome::Duplicate(earlier));
+                            continue;
+                        }
+                        if let Some(counters) = counters {
+                            counters.accepted += 1;
+                        }
+                        events.insert(&id.to_bytes(), event.record.as_slice())?;
+                        dedup.insert(key.as_slice(), &dedup_value(id.to_bytes(), expires)[..])?;
+                        expiry.insert(expiry_key(expires, &key), &[])?;
+                        seen.insert(key, id);
+                        request_outcomes.push(CommitOutcome::Stored(id));
                     }
-                    events.insert(&id.to_bytes(), event.record.as_slice())?;
-                    dedup.insert(key.as_slice(), &dedup_value(id.to_bytes(), expires)[..])?;
-                    seen.insert(key, id);
-                    request_outcomes.push(CommitOutcome::Stored(id));
+                    if request_outcomes
+                        .iter()
+                        .any(|o| matches!(o, CommitOutcome::Stored(_)))
+                        && let Some(event) = request.events.first()
+                        && event.trigger_id.is_some()
+                    {
+                        *per_tenant.entry(event.tenant_id).or_default() += 1;
+                    }
+                    outcomes.push(request_outcomes);
                 }
-                outcomes.push(request_outcomes);
-            }
-            Ok(outcomes)
-        })?;
+                for (trigger, delta) in per_trigger {
+                    let key = commit_stats_key(trigger.to_bytes());
+                    let mut counters = stats
+                        .get(key)?
+                        .map(|bytes| CommitCounters::decode(&bytes))
+                        .unwrap_or_default();
+                    counters.accepted += delta.accepted;
+                    counters.duplicates += delta.duplicates;
+                    if delta.accepted > 0 {
+                        counters.last_accepted_ms = now;
+                    }
+                    stats.insert(&key, &counters.encode()[..])?;
+                }
+                for (tenant, accepted) in per_tenant {
+                    let key = tenant.to_bytes();
+                    let today_so_far = usage.get(key)?.map_or(0, |value| usage_on(&value, today));
+                    usage.insert(&key, &usage_value(today, today_so_far + accepted)[..])?;
+                }
+                Ok(outcomes)
+            })?;
         Ok(outcomes)
     }
 }

@@ -1,8 +1,10 @@
 //! Deliveries: scheduling (with the router cursor, atomically), claiming
 //! due work, recording attempts, and recovering work interrupted by a crash.
 
+use std::collections::HashSet;
+
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{attempt_key, decode, due_key, encode, split_due_key};
 use super::{Store, StoreError};
@@ -36,26 +38,48 @@ impl Store {
     /// Creates `deliveries` and moves the router cursor to `cursor` in one
     /// transaction, so a crash neither loses nor duplicates work.
     /// Deliveries that already exist (a re-run after a crash) are left as
-    /// they are.
+    /// they are. A FIFO delivery joins its queue and is due only when it
+    /// is the queue's head.
     pub fn schedule(&self, cursor: EventId, deliveries: &[Delivery]) -> Result<(), StoreError> {
-        let encoded = deliveries
-            .iter()
-            .map(|delivery| encode(delivery).map(|bytes| (delivery, bytes)))
-            .collect::<Result<Vec<_>, _>>()?;
         let trees = self.trees();
-        (&trees.deliveries, &trees.due, &trees.meta).transaction(|(stored, due, meta)| {
-            for (delivery, bytes) in &encoded {
-                let key = delivery.id.to_bytes();
-                if stored.get(key)?.is_some() {
-                    continue;
+        let _fifo = self.fifo_guard();
+        let mut queues_with_a_head: HashSet<Vec<u8>> = HashSet::new();
+        let mut planned = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let mut delivery = delivery.clone();
+            let mut fifo_key = None;
+            if let Some(slot) = &delivery.fifo {
+                let prefix = slot.queue_prefix(delivery.destination_id.to_bytes());
+                let has_head =
+                    queues_with_a_head.contains(&prefix) || trees.fifo.scan_prefix(&prefix).next().is_some();
+                if has_head {
+                    delivery.next_attempt_at_ms = None;
                 }
-                stored.insert(&key, bytes.as_slice())?;
-                let at = delivery.next_attempt_at_ms.unwrap_or(delivery.created_at_ms);
-                due.insert(&due_key(at, key), &[])?;
+                queues_with_a_head.insert(prefix);
+                fifo_key = Some(slot.tree_key(delivery.destination_id.to_bytes()));
             }
-            meta.insert(Store::router_cursor_key(), &cursor.to_bytes())?;
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
-        })?;
+            let bytes = encode(&delivery)?;
+            planned.push((delivery, bytes, fifo_key));
+        }
+        (&trees.deliveries, &trees.due, &trees.meta, &trees.fifo).transaction(
+            |(stored, due, meta, fifo)| {
+                for (delivery, bytes, fifo_key) in &planned {
+                    let key = delivery.id.to_bytes();
+                    if stored.get(key)?.is_some() {
+                        continue;
+                    }
+                    stored.insert(&key, bytes.as_slice())?;
+                    if let Some(fifo_key) = fifo_key {
+                        fifo.insert(fifo_key.as_slice(), &key)?;
+                    }
+                    if let Some(at) = delivery.next_attempt_at_ms {
+                        due.insert(&due_key(at, key), &[])?;
+                    }
+                }
+                meta.insert(Store::router_cursor_key(), &cursor.to_bytes())?;
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            },
+        )?;
         Ok(())
     }
 
@@ -107,14 +131,28 @@ impl Store {
     }
 
     /// Records an attempt and the delivery's new state in one transaction;
-    /// schedules the next attempt when the delivery is pending again.
+    /// schedules the next attempt when the delivery is pending again. A
+    /// FIFO delivery that is finished leaves its queue and the next one in
+    /// the queue becomes due, in the same transaction.
     pub fn record_attempt(&self, delivery: &Delivery, attempt: &Attempt) -> Result<(), StoreError> {
         let delivery_bytes = encode(delivery)?;
         let attempt_bytes = encode(attempt)?;
         let id = delivery.id.to_bytes();
         let trees = self.trees();
-        (&trees.deliveries, &trees.attempts, &trees.inflight, &trees.due).transaction(
-            |(stored, attempts, inflight, due)| {
+        let _fifo = self.fifo_guard();
+        let handoff = match &delivery.fifo {
+            Some(slot) if delivery.status.is_final() => Some(self.fifo_successor(delivery, slot)?),
+            _ => None,
+        };
+        let now = now_ms();
+        (
+            &trees.deliveries,
+            &trees.attempts,
+            &trees.inflight,
+            &trees.due,
+            &trees.fifo,
+        )
+            .transaction(|(stored, attempts, inflight, due, fifo)| {
                 stored.insert(&id, delivery_bytes.as_slice())?;
                 attempts.insert(&attempt_key(id, attempt.number), attempt_bytes.as_slice())?;
                 inflight.remove(&id)?;
@@ -123,10 +161,128 @@ impl Store {
                 {
                     due.insert(&due_key(at, id), &[])?;
                 }
+                if let Some((own_key, next)) = &handoff {
+                    fifo.remove(own_key.as_slice())?;
+                    if let Some(next) = next {
+                        promote(stored, due, *next, now)?;
+                    }
+                }
                 Ok::<_, ConflictableTransactionError<StoreError>>(())
-            },
-        )?;
+            })?;
         Ok(())
+    }
+
+    /// Puts a claimed delivery back in the queue for `at` without counting
+    /// an attempt (it was held back, e.g. by the destination's rate limit).
+    pub fn defer(&self, delivery: &Delivery, at: u64) -> Result<(), StoreError> {
+        let mut delivery = delivery.clone();
+        delivery.status = DeliveryStatus::Pending;
+        delivery.next_attempt_at_ms = Some(at);
+        let bytes = encode(&delivery)?;
+        let id = delivery.id.to_bytes();
+        let trees = self.trees();
+        (&trees.deliveries, &trees.inflight, &trees.due).transaction(|(stored, inflight, due)| {
+            stored.insert(&id, bytes.as_slice())?;
+            inflight.remove(&id)?;
+            due.insert(&due_key(at, id), &[])?;
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        Ok(())
+    }
+
+    /// Queues `id` again now with a fresh retry schedule (a replay). Its
+    /// `webhook-id` stays the same. Returns the delivery as requeued, or
+    /// `None` when it does not exist. A delivery in flight is left alone.
+    pub fn requeue(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
+        let trees = self.trees();
+        let _fifo = self.fifo_guard();
+        let Some(bytes) = trees.deliveries.get(id.to_bytes())? else {
+            return Ok(None);
+        };
+        let mut delivery: Delivery = decode("deliveries", &bytes)?;
+        if delivery.status == DeliveryStatus::Sending {
+            return Ok(Some(delivery));
+        }
+        let now = now_ms();
+        let old_due = delivery
+            .next_attempt_at_ms
+            .filter(|_| delivery.status == DeliveryStatus::Pending);
+        let old_fifo = delivery.fifo.clone();
+        delivery.status = DeliveryStatus::Pending;
+        delivery.schedule_base = delivery.attempts;
+        delivery.updated_at_ms = now;
+        delivery.next_attempt_at_ms = Some(now);
+        let mut fifo_insert = None;
+        if let Some(old) = &old_fifo {
+            let destination = delivery.destination_id.to_bytes();
+            let still_queued = trees.fifo.get(old.tree_key(destination))?.is_some();
+            if !still_queued {
+                // Rejoin at the back of the queue.
+                let slot = crate::model::FifoSlot {
+                    key_hash: old.key_hash.clone(),
+                    position: hex::encode(ulid::Ulid::new().to_bytes()),
+                };
+                let prefix = slot.queue_prefix(destination);
+                if trees.fifo.scan_prefix(&prefix).next().is_some() {
+                    delivery.next_attempt_at_ms = None;
+                }
+                fifo_insert = Some(slot.tree_key(destination));
+                delivery.fifo = Some(slot);
+            } else if trees
+                .fifo
+                .scan_prefix(old.queue_prefix(destination))
+                .keys()
+                .next()
+                .transpose()?
+                .as_deref()
+                != Some(old.tree_key(destination).as_slice())
+            {
+                // Still queued behind another: it keeps waiting its turn.
+                delivery.next_attempt_at_ms = None;
+            }
+        }
+        let bytes = encode(&delivery)?;
+        let key = id.to_bytes();
+        (&trees.deliveries, &trees.due, &trees.fifo).transaction(|(stored, due, fifo)| {
+            if let Some(at) = old_due {
+                due.remove(&due_key(at, key))?;
+            }
+            stored.insert(&key, bytes.as_slice())?;
+            if let Some(fifo_key) = &fifo_insert {
+                fifo.insert(fifo_key.as_slice(), &key)?;
+            }
+            if let Some(at) = delivery.next_attempt_at_ms {
+                due.insert(&due_key(at, key), &[])?;
+            }
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        Ok(Some(delivery))
+    }
+
+    /// The FIFO key of `delivery` and the delivery queued right after it.
+    fn fifo_successor(
+        &self,
+        delivery: &Delivery,
+        slot: &crate::model::FifoSlot,
+    ) -> Result<(Vec<u8>, Option<[u8; 16]>), StoreError> {
+        let destination = delivery.destination_id.to_bytes();
+        let own_key = slot.tree_key(destination);
+        let mut next = None;
+        for entry in self.trees().fifo.scan_prefix(slot.queue_prefix(destination)) {
+            let (key, value) = entry?;
+            if key.as_ref() != own_key.as_slice() {
+                next = <[u8; 16]>::try_from(value.as_ref()).ok();
+                break;
+            }
+        }
+        Ok((own_key, next))
+    }
+
+    fn fifo_guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        match self.inner.fifo_lock.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     /// Puts deliveries that were in flight when the process stopped back
@@ -200,4 +356,29 @@ impl Store {
     pub fn unfinished_deliveries(&self) -> Result<usize, StoreError> {
         Ok(self.trees().due.len() + self.trees().inflight.len())
     }
+}
+
+/// Makes the waiting delivery `id` due now (it reached the head of its
+/// FIFO queue).
+fn promote(
+    stored: &TransactionalTree,
+    due: &TransactionalTree,
+    id: [u8; 16],
+    now: u64,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let Some(bytes) = stored.get(id)? else {
+        return Ok(());
+    };
+    let mut delivery: Delivery = decode("deliveries", &bytes).map_err(ConflictableTransactionError::Abort)?;
+    if delivery.status != DeliveryStatus::Pending || delivery.next_attempt_at_ms.is_some() {
+        return Ok(());
+    }
+    delivery.next_attempt_at_ms = Some(now);
+    delivery.updated_at_ms = now;
+    stored.insert(
+        &id,
+        encode(&delivery).map_err(ConflictableTransactionError::Abort)?,
+    )?;
+    due.insert(&due_key(now, id), &[])?;
+    Ok(())
 }

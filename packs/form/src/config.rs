@@ -1,8 +1,10 @@
 //! The trigger's connector configuration:
 //! `{"event_type": "form.submitted", "idempotency_field": "submission_id", "honeypot_field": "website"}`.
 
+use serde::Deserialize;
 use serde_json::Value;
 use weir_sdk::Rejection;
+use weir_sdk::config::not_null;
 
 /// The event type when the configuration names none.
 pub const DEFAULT_EVENT_TYPE: &str = "form.submitted";
@@ -10,23 +12,33 @@ pub const DEFAULT_EVENT_TYPE: &str = "form.submitted";
 /// Longest event type or field name accepted.
 const MAX_LEN: usize = 128;
 
-/// Settings of a form trigger; every field is optional.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Settings of a form trigger; every field is optional. Unknown fields and
+/// wrong types are refused while deserializing, naming the field;
+/// [`FormConfig::validate`] checks the values.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FormConfig {
     /// The event's type; default `form.submitted`.
+    #[serde(default = "default_event_type")]
     pub event_type: String,
     /// The form field whose value is the idempotency key; without it the
     /// key is the SHA-256 hex of the body.
+    #[serde(default, deserialize_with = "not_null")]
     pub idempotency_field: Option<String>,
     /// A field hidden from people: a submission filling it in is a bot's
     /// and is ignored.
+    #[serde(default, deserialize_with = "not_null")]
     pub honeypot_field: Option<String>,
+}
+
+fn default_event_type() -> String {
+    DEFAULT_EVENT_TYPE.to_owned()
 }
 
 impl Default for FormConfig {
     fn default() -> Self {
         Self {
-            event_type: DEFAULT_EVENT_TYPE.to_owned(),
+            event_type: default_event_type(),
             idempotency_field: None,
             honeypot_field: None,
         }
@@ -34,46 +46,33 @@ impl Default for FormConfig {
 }
 
 impl FormConfig {
-    /// Reads the configuration, refusing unknown fields and bad values with
-    /// a `misconfigured` rejection that names the field.
-    pub fn from_json(config: &Value) -> Result<Self, Rejection> {
-        let object = config.as_object().ok_or_else(|| {
-            Rejection::Misconfigured("the form connector's configuration must be a JSON object".to_owned())
-        })?;
-        let mut parsed = Self::default();
-        for (name, value) in object {
-            match name.as_str() {
-                "event_type" => parsed.event_type = string(name, value, is_event_type)?,
-                "idempotency_field" => {
-                    parsed.idempotency_field = Some(string(name, value, |f| !f.is_empty())?)
-                }
-                "honeypot_field" => parsed.honeypot_field = Some(string(name, value, |f| !f.is_empty())?),
-                other => {
-                    return Err(Rejection::Misconfigured(format!(
-                        "unknown configuration field `{other}`; the form connector takes `event_type`, `idempotency_field` and `honeypot_field`"
-                    )));
-                }
-            }
+    /// Refuses values serde cannot check (lengths, the event type's
+    /// characters, empty field names), naming the field.
+    pub fn validate(self) -> Result<Self, Rejection> {
+        check("event_type", &self.event_type, is_event_type)?;
+        if let Some(field) = &self.honeypot_field {
+            check("honeypot_field", field, |f| !f.is_empty())?;
         }
-        Ok(parsed)
+        if let Some(field) = &self.idempotency_field {
+            check("idempotency_field", field, |f| !f.is_empty())?;
+        }
+        Ok(self)
     }
 }
 
-fn string(field: &str, value: &Value, valid: impl Fn(&str) -> bool) -> Result<String, Rejection> {
-    value
-        .as_str()
-        .filter(|text| text.len() <= MAX_LEN && valid(text))
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            let expected = if field == "event_type" {
-                "a dotted lowercase event type such as \"contact.requested\""
-            } else {
-                "the name of a form field"
-            };
-            Rejection::Misconfigured(format!(
-                "configuration field `{field}` must be {expected} of at most {MAX_LEN} bytes, not {value}"
-            ))
-        })
+fn check(field: &str, text: &str, valid: impl Fn(&str) -> bool) -> Result<(), Rejection> {
+    if text.len() <= MAX_LEN && valid(text) {
+        return Ok(());
+    }
+    let expected = if field == "event_type" {
+        "a dotted lowercase event type such as \"contact.requested\""
+    } else {
+        "the name of a form field"
+    };
+    Err(Rejection::Misconfigured(format!(
+        "configuration field `{field}` must be {expected} of at most {MAX_LEN} bytes, not {}",
+        Value::from(text)
+    )))
 }
 
 /// Lowercase letters, digits, `.`, `_` and `-`, not starting or ending with `.`.
@@ -91,13 +90,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse(config: Value) -> Result<FormConfig, Rejection> {
+        weir_sdk::config::from_value::<FormConfig>(config)
+            .map_err(Rejection::Misconfigured)?
+            .validate()
+    }
+
     #[test]
     fn defaults_and_overrides() {
-        assert_eq!(
-            FormConfig::from_json(&json!({})).ok(),
-            Some(FormConfig::default())
-        );
-        let config = FormConfig::from_json(&json!({
+        assert_eq!(parse(json!({})).ok(), Some(FormConfig::default()));
+        let config = parse(json!({
             "event_type": "contact.requested", "idempotency_field": "submission_id", "honeypot_field": "website"
         }));
         assert_eq!(
@@ -118,9 +120,11 @@ mod tests {
             (json!({"idempotency_field": 7}), "`idempotency_field`"),
             (json!({"honeypot_field": ""}), "`honeypot_field`"),
             (json!({"redirect": "/thanks"}), "`redirect`"),
+            (json!({"event_type": null}), "`event_type`"),
+            (json!({"honeypot_field": null}), "`honeypot_field`"),
         ] {
             assert!(
-                matches!(FormConfig::from_json(&config), Err(Rejection::Misconfigured(r)) if r.contains(field)),
+                matches!(parse(config.clone()), Err(Rejection::Misconfigured(r)) if r.contains(field)),
                 "{config}"
             );
         }

@@ -20,6 +20,7 @@ mod form;
 
 use serde_json::{Map, Value};
 use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::verify::token_any;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
 pub use config::{DEFAULT_EVENT_TYPE, FormConfig};
@@ -47,13 +48,11 @@ impl Connector for Form {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "forms are submitted with POST, not {}",
-                request.method
-            )));
-        }
-        let config = FormConfig::from_json(&config)?;
+        request.require_method("POST", "forms are submitted")?;
+        // Read after the method check, so a GET is refused as such.
+        let config = weir_sdk::config::from_value::<FormConfig>(config)
+            .map_err(Rejection::Misconfigured)?
+            .validate()?;
         check_token(request, secrets)?;
         check_content_type(request)?;
         let mut fields = parse_form(request.body_str()?)?;
@@ -88,12 +87,9 @@ pub fn check_token(request: &WebhookRequest, secrets: &Secrets) -> Result<(), Re
                 "missing form token: send it in the `X-Form-Token` header or the `{TOKEN_PARAM}` query parameter"
             ))
         })?;
-    // Comparing digests keeps the comparison's time independent of the
-    // tokens' lengths as well as their contents.
-    let supplied = host::digest(HashAlgorithm::Sha256, supplied.as_bytes());
-    if tokens.iter().any(|token| {
-        host::constant_time_equals(&host::digest(HashAlgorithm::Sha256, token.as_bytes()), &supplied)
-    }) {
+    // Compared on digests: the time taken says nothing of the tokens'
+    // lengths or contents.
+    if token_any(&tokens, &supplied) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(format!(

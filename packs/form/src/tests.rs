@@ -2,20 +2,18 @@
 
 use super::*;
 use serde_json::json;
-use weir_sdk::{Header, Secret};
+use weir_sdk::testing::{self, RequestBuilder};
 
 const BODY: &str =
     "name=Ada+Lovelace&email=ada%40example.org&topic=engines&topic=poetry&message=Hello%2C+Weir%21";
 
 fn request(method: &str, query: &str, headers: &[(&str, &str)], body: &str) -> WebhookRequest {
-    WebhookRequest {
-        method: method.into(),
-        query: query.into(),
-        headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
-        body: body.as_bytes().to_vec(),
-        client_address: None,
-        received_at_ms: 0,
-    }
+    RequestBuilder::post()
+        .method(method)
+        .query(query)
+        .headers(headers)
+        .body(body)
+        .build()
 }
 
 fn post(body: &str) -> WebhookRequest {
@@ -28,7 +26,7 @@ fn post(body: &str) -> WebhookRequest {
 }
 
 fn tokens(values: &[&str]) -> Secrets {
-    Secrets::new(values.iter().map(|v| Secret::new(TOKEN_SECRET, *v)).collect())
+    testing::secrets(TOKEN_SECRET, values)
 }
 
 #[test]

@@ -21,12 +21,7 @@ impl Connector for Github {
     type Config = NoConfig;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, _config: NoConfig) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "GitHub sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "GitHub sends webhooks")?;
         let secret = secrets.require(SECRET_NAME)?;
         verify_signature(request, secret)?;
 
@@ -137,7 +132,7 @@ fn is_valid_event_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::testing::{self, sign_hex};
 
     /// GitHub's documented test vector ("Validating webhook deliveries").
     const DOC_SECRET: &str = "It's a Secret to Everybody";
@@ -145,23 +140,15 @@ mod tests {
     const DOC_SIGNATURE: &str = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
     fn request(headers: &[(&str, &str)], body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: "POST".into(),
-            query: String::new(),
-            headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        testing::request("POST", headers, body)
     }
 
     fn sign(secret: &str, body: &str) -> String {
-        let mac = host::hmac(HashAlgorithm::Sha256, secret.as_bytes(), body.as_bytes());
-        format!("sha256={}", hex::encode(mac))
+        format!("sha256={}", sign_hex(HashAlgorithm::Sha256, secret, body))
     }
 
     fn secrets() -> Secrets {
-        Secrets::new(vec![Secret::new(SECRET_NAME, DOC_SECRET)])
+        testing::secrets(SECRET_NAME, &[DOC_SECRET])
     }
 
     #[test]
@@ -181,14 +168,7 @@ mod tests {
 
     #[test]
     fn the_legacy_sha1_header_is_not_accepted() {
-        let sha1 = format!(
-            "sha1={}",
-            hex::encode(host::hmac(
-                HashAlgorithm::Sha1,
-                DOC_SECRET.as_bytes(),
-                DOC_BODY.as_bytes()
-            ))
-        );
+        let sha1 = format!("sha1={}", sign_hex(HashAlgorithm::Sha1, DOC_SECRET, DOC_BODY));
         let request = request(&[("X-Hub-Signature", &sha1)], DOC_BODY);
         assert!(matches!(
             verify_signature(&request, DOC_SECRET),

@@ -19,7 +19,10 @@
 use serde::Deserialize;
 use serde_json::Value;
 use weir_sdk::host::{self, HashAlgorithm};
-use weir_sdk::{Connector, NewEvent, NoConfig, Receipt, Rejection, Secrets, WebhookRequest};
+use weir_sdk::verify::token_any;
+use weir_sdk::{
+    Connector, NewEvent, NoConfig, Receipt, Rejection, Secrets, WebhookRequest, is_snake_case_name,
+};
 
 /// Name of the secret this connector needs, as declared in `pack.toml`.
 pub const SECRET_NAME: &str = "webhook-token";
@@ -33,17 +36,11 @@ impl Connector for Gitlab {
     type Config = NoConfig;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, _config: NoConfig) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "GitLab sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "GitLab sends webhooks")?;
         verify_token(request, &secrets.require_all(SECRET_NAME)?)?;
         let hook = request.require_header("x-gitlab-event")?;
         let payload = request.body_str()?;
-        let head: Head = serde_json::from_str(payload)
-            .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+        let head: Head = request.json()?;
         let kind = head.kind(hook)?;
         let mut event = NewEvent::new(format!("gitlab.{kind}"), idempotency_key(request)?, payload);
         if let Some(subject) = head.subject(&kind) {
@@ -55,17 +52,11 @@ impl Connector for Gitlab {
 
 weir_sdk::export_connector!(Gitlab);
 
-/// Checks `X-Gitlab-Token` against each of `tokens`. Both sides are hashed
-/// with SHA-256 first so the constant-time comparison also hides the
-/// token's length, and every token is tried so timing does not say which.
+/// Checks `X-Gitlab-Token` against each of `tokens`, in constant time
+/// (see [`token_any`]).
 pub fn verify_token(request: &WebhookRequest, tokens: &[&str]) -> Result<(), Rejection> {
     let sent = request.require_signature_header("x-gitlab-token")?;
-    let sent = host::digest(HashAlgorithm::Sha256, sent.as_bytes());
-    let matched = tokens.iter().fold(false, |matched, token| {
-        let expected = host::digest(HashAlgorithm::Sha256, token.as_bytes());
-        host::constant_time_equals(&sent, &expected) | matched
-    });
-    if matched {
+    if token_any(tokens, sent) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(
@@ -131,7 +122,8 @@ impl Head {
             Some(kind) => kind.clone(),
             None => kind_from_hook(hook),
         };
-        if is_valid_kind(&kind) {
+        // GitLab kinds are lowercase words joined by underscores.
+        if is_snake_case_name(&kind) {
             Ok(kind)
         } else {
             Err(Rejection::Malformed(format!(
@@ -186,15 +178,6 @@ fn kind_from_hook(hook: &str) -> String {
     let name = hook.trim();
     let name = name.strip_suffix(" Hook").unwrap_or(name);
     name.trim().to_ascii_lowercase().replace([' ', '-'], "_")
-}
-
-/// GitLab kinds are lowercase words joined by underscores.
-fn is_valid_kind(kind: &str) -> bool {
-    !kind.is_empty()
-        && kind.len() <= 64
-        && kind
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Native unit tests of the GitLab connector.
 
 use super::*;
-use weir_sdk::{Header, Secret};
+use weir_sdk::testing;
 
 const TOKEN: &str = "s3cr3t-gitlab-token";
 const PUSH: &str = include_str!("../fixtures/push.json");
@@ -10,14 +10,7 @@ const PIPELINE: &str = include_str!("../fixtures/pipeline.json");
 const MEMBER: &str = include_str!("../fixtures/member.json");
 
 fn request(headers: &[(&str, &str)], body: &str) -> WebhookRequest {
-    WebhookRequest {
-        method: "POST".into(),
-        query: String::new(),
-        headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
-        body: body.as_bytes().to_vec(),
-        client_address: None,
-        received_at_ms: 0,
-    }
+    testing::request("POST", headers, body)
 }
 
 fn hook(event: &str, token: &str, body: &str) -> WebhookRequest {
@@ -32,7 +25,7 @@ fn hook(event: &str, token: &str, body: &str) -> WebhookRequest {
 }
 
 fn secrets(values: &[&str]) -> Secrets {
-    Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+    testing::secrets(SECRET_NAME, values)
 }
 
 fn receive(request: &WebhookRequest) -> Result<Receipt, Rejection> {

@@ -18,7 +18,7 @@
 //! snake case; see [`Notification`].
 
 use serde::{Deserialize, Serialize};
-use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::verify::token_any;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
 /// Name of the optional secret holding the channel token.
@@ -47,12 +47,7 @@ impl Connector for GoogleCalendar {
         secrets: &Secrets,
         config: CalendarConfig,
     ) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Google Calendar sends notifications with POST, not {}",
-                request.method
-            )));
-        }
+        request.require_method("POST", "Google Calendar sends notifications")?;
         verify_channel_token(request, secrets)?;
         let notification = Notification::from_headers(request)?;
         if notification.resource_state == "sync" && config.ignore_sync {
@@ -68,21 +63,14 @@ impl Connector for GoogleCalendar {
 weir_sdk::export_connector!(GoogleCalendar);
 
 /// Checks `X-Goog-Channel-Token` when the trigger has `channel-token`
-/// values. Both sides are hashed with SHA-256 before the constant-time
-/// comparison so that the token's length does not leak, and every value is
-/// compared so that timing does not say which matched.
+/// values, in constant time (see [`token_any`]).
 pub fn verify_channel_token(request: &WebhookRequest, secrets: &Secrets) -> Result<(), Rejection> {
     let tokens: Vec<&str> = secrets.all(TOKEN_SECRET).collect();
     if tokens.is_empty() {
         return Ok(());
     }
     let sent = request.require_signature_header("x-goog-channel-token")?;
-    let sent = host::digest(HashAlgorithm::Sha256, sent.trim().as_bytes());
-    let matched = tokens.iter().fold(false, |matched, token| {
-        let expected = host::digest(HashAlgorithm::Sha256, token.as_bytes());
-        host::constant_time_equals(&sent, &expected) | matched
-    });
-    if matched {
+    if token_any(&tokens, sent.trim()) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(

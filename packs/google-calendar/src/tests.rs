@@ -1,7 +1,7 @@
 //! Native unit tests of the Google Calendar connector.
 
 use super::*;
-use weir_sdk::{Header, Secret};
+use weir_sdk::testing;
 
 /// The example notification in Google's Calendar API push guide.
 const DOC_HEADERS: [(&str, &str); 9] = [
@@ -20,14 +20,7 @@ const DOC_HEADERS: [(&str, &str); 9] = [
 ];
 
 fn request(headers: &[(&str, &str)]) -> WebhookRequest {
-    WebhookRequest {
-        method: "POST".into(),
-        query: String::new(),
-        headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
-        body: Vec::new(),
-        client_address: None,
-        received_at_ms: 0,
-    }
+    testing::request("POST", headers, "")
 }
 
 fn without(name: &str) -> Vec<(&'static str, &'static str)> {
@@ -51,7 +44,7 @@ fn replaced(name: &str, value: &'static str) -> Vec<(&'static str, &'static str)
 }
 
 fn tokens(values: &[&str]) -> Secrets {
-    Secrets::new(values.iter().map(|v| Secret::new(TOKEN_SECRET, *v)).collect())
+    testing::secrets(TOKEN_SECRET, values)
 }
 
 fn receive(request: &WebhookRequest, secrets: &Secrets) -> Result<Receipt, Rejection> {

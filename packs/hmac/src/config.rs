@@ -7,17 +7,21 @@
 //!  "idempotency_header": "X-GitHub-Delivery"}
 //! ```
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 use weir_sdk::Rejection;
+use weir_sdk::config::not_null;
 use weir_sdk::host::HashAlgorithm;
 
 /// Longest `prefix`, `type_prefix` or fixed `event_type` accepted.
 const MAX_TEXT_LEN: usize = 64;
 
 /// How the MAC is written in the signature header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// Hexadecimal, either case.
+    #[default]
     Hex,
     /// Base64, standard or URL-safe, padded or not.
     Base64,
@@ -54,75 +58,90 @@ pub struct HmacConfig {
     pub idempotency_header: Option<String>,
 }
 
-/// Every configuration field this connector knows.
-const FIELDS: [&str; 9] = [
-    "header",
-    "algorithm",
-    "encoding",
-    "prefix",
-    "event_type",
-    "event_type_header",
-    "event_type_field",
-    "idempotency_header",
-    "type_prefix",
-];
+/// The configuration as written. Unknown fields and wrong types are
+/// refused while deserializing, naming the field; [`Written::check`] does
+/// the rest.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Written {
+    header: String,
+    #[serde(default)]
+    algorithm: Algorithm,
+    #[serde(default)]
+    encoding: Encoding,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default, deserialize_with = "not_null")]
+    event_type: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    event_type_header: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    event_type_field: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    idempotency_header: Option<String>,
+    #[serde(default)]
+    type_prefix: String,
+}
+
+/// `algorithm`: the hash functions the host offers.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Algorithm {
+    Sha1,
+    #[default]
+    Sha256,
+    Sha512,
+}
 
 impl HmacConfig {
     /// Reads the configuration; unknown fields, missing required fields and
     /// bad values are `misconfigured` rejections naming the field.
-    pub fn from_json(config: &Value) -> Result<Self, Rejection> {
-        let object = config.as_object().ok_or_else(|| {
-            misconfigured("the hmac connector's configuration must be a JSON object".to_owned())
-        })?;
-        if let Some(unknown) = object.keys().find(|key| !FIELDS.contains(&key.as_str())) {
-            return Err(misconfigured(format!(
-                "unknown configuration field `{unknown}`; the hmac connector takes `{}`",
-                FIELDS.join("`, `")
-            )));
-        }
-        let header = header_name(object, "header")?.ok_or_else(|| {
-            misconfigured("configuration field `header` is required, e.g. \"X-Signature\"".to_owned())
-        })?;
-        Ok(Self {
+    pub fn from_json(config: Value) -> Result<Self, Rejection> {
+        weir_sdk::config::from_value::<Written>(config)
+            .map_err(Rejection::Misconfigured)?
+            .check()
+    }
+}
+
+impl Written {
+    /// Checks what serde cannot: lengths, characters and that exactly one
+    /// type source is given.
+    fn check(self) -> Result<HmacConfig, Rejection> {
+        let header = header_name("header", self.header)?;
+        let prefix = text("prefix", self.prefix, |_| true)?;
+        let type_source = type_source(self.event_type, self.event_type_header, self.event_type_field)?;
+        Ok(HmacConfig {
             header,
-            algorithm: algorithm(object)?,
-            encoding: encoding(object)?,
-            prefix: text(object, "prefix", |_| true)?.unwrap_or_default(),
-            type_source: type_source(object)?,
-            type_prefix: text(object, "type_prefix", is_type_text)?.unwrap_or_default(),
-            idempotency_header: header_name(object, "idempotency_header")?,
+            algorithm: match self.algorithm {
+                Algorithm::Sha1 => HashAlgorithm::Sha1,
+                Algorithm::Sha256 => HashAlgorithm::Sha256,
+                Algorithm::Sha512 => HashAlgorithm::Sha512,
+            },
+            encoding: self.encoding,
+            prefix,
+            type_source,
+            type_prefix: text("type_prefix", self.type_prefix, is_type_text)?,
+            idempotency_header: self
+                .idempotency_header
+                .map(|name| header_name("idempotency_header", name))
+                .transpose()?,
         })
     }
 }
 
-fn algorithm(object: &Map<String, Value>) -> Result<HashAlgorithm, Rejection> {
-    match object.get("algorithm") {
-        None => Ok(HashAlgorithm::Sha256),
-        Some(Value::String(name)) if name == "sha1" => Ok(HashAlgorithm::Sha1),
-        Some(Value::String(name)) if name == "sha256" => Ok(HashAlgorithm::Sha256),
-        Some(Value::String(name)) if name == "sha512" => Ok(HashAlgorithm::Sha512),
-        Some(other) => Err(misconfigured(format!(
-            "configuration field `algorithm` must be \"sha1\", \"sha256\" or \"sha512\", not {other}"
-        ))),
-    }
-}
-
-fn encoding(object: &Map<String, Value>) -> Result<Encoding, Rejection> {
-    match object.get("encoding") {
-        None => Ok(Encoding::Hex),
-        Some(Value::String(name)) if name == "hex" => Ok(Encoding::Hex),
-        Some(Value::String(name)) if name == "base64" => Ok(Encoding::Base64),
-        Some(other) => Err(misconfigured(format!(
-            "configuration field `encoding` must be \"hex\" or \"base64\", not {other}"
-        ))),
-    }
-}
-
 /// Exactly one of `event_type`, `event_type_header`, `event_type_field`.
-fn type_source(object: &Map<String, Value>) -> Result<TypeSource, Rejection> {
-    let fixed = text(object, "event_type", |t| !t.is_empty() && is_type_text(t))?;
-    let header = header_name(object, "event_type_header")?;
-    let field = text(object, "event_type_field", |t| !t.is_empty())?;
+fn type_source(
+    fixed: Option<String>,
+    header: Option<String>,
+    field: Option<String>,
+) -> Result<TypeSource, Rejection> {
+    let fixed = fixed
+        .map(|t| text("event_type", t, |t| !t.is_empty() && is_type_text(t)))
+        .transpose()?;
+    let header = header.map(|h| header_name("event_type_header", h)).transpose()?;
+    let field = field
+        .map(|f| text("event_type_field", f, |f| !f.is_empty()))
+        .transpose()?;
     match (fixed, header, field) {
         (Some(fixed), None, None) => Ok(TypeSource::Fixed(fixed)),
         (None, Some(header), None) => Ok(TypeSource::Header(header)),
@@ -138,31 +157,28 @@ fn type_source(object: &Map<String, Value>) -> Result<TypeSource, Rejection> {
     }
 }
 
-/// An optional string field of at most [`MAX_TEXT_LEN`] bytes accepted by `valid`.
-fn text(
-    object: &Map<String, Value>,
-    field: &str,
-    valid: impl Fn(&str) -> bool,
-) -> Result<Option<String>, Rejection> {
-    match object.get(field) {
-        None => Ok(None),
-        Some(Value::String(text)) if text.len() <= MAX_TEXT_LEN && valid(text) => Ok(Some(text.clone())),
-        Some(other) => Err(misconfigured(format!(
-            "configuration field `{field}` is not acceptable: {other} (expected {})",
+/// A string setting of at most [`MAX_TEXT_LEN`] bytes accepted by `valid`.
+fn text(field: &str, text: String, valid: impl Fn(&str) -> bool) -> Result<String, Rejection> {
+    if text.len() <= MAX_TEXT_LEN && valid(&text) {
+        Ok(text)
+    } else {
+        Err(misconfigured(format!(
+            "configuration field `{field}` is not acceptable: {} (expected {})",
+            Value::from(text),
             expected(field)
-        ))),
+        )))
     }
 }
 
-/// An optional header-name field, returned lowercase.
-fn header_name(object: &Map<String, Value>, field: &str) -> Result<Option<String>, Rejection> {
+/// A header-name setting, returned lowercase.
+fn header_name(field: &str, name: String) -> Result<String, Rejection> {
     let valid = |name: &str| {
         !name.is_empty()
             && name
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    Ok(text(object, field, valid)?.map(|name| name.to_ascii_lowercase()))
+    Ok(text(field, name, valid)?.to_ascii_lowercase())
 }
 
 fn expected(field: &str) -> &'static str {
@@ -192,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_full_configuration_parses() {
-        let config = HmacConfig::from_json(&json!({
+        let config = HmacConfig::from_json(json!({
             "header": "X-Hub-Signature-256", "algorithm": "sha256", "encoding": "hex", "prefix": "sha256=",
             "event_type_header": "X-GitHub-Event", "type_prefix": "github.", "idempotency_header": "X-GitHub-Delivery"
         }))
@@ -208,7 +224,7 @@ mod tests {
 
     #[test]
     fn defaults_are_sha256_hex_without_prefix() {
-        let config = HmacConfig::from_json(&json!({"header": "X-Signature", "event_type": "acme.event"}))
+        let config = HmacConfig::from_json(json!({"header": "X-Signature", "event_type": "acme.event"}))
             .expect("valid");
         assert!(matches!(config.algorithm, HashAlgorithm::Sha256));
         assert_eq!(config.encoding, Encoding::Hex);
@@ -237,9 +253,12 @@ mod tests {
             (with("type_prefix", json!("ACME.")), "`type_prefix`"),
             (with("idempotency_header", json!("")), "`idempotency_header`"),
             (with("secret", json!("s")), "`secret`"),
+            (with("prefix", Value::Null), "`prefix`"),
+            (with("idempotency_header", Value::Null), "`idempotency_header`"),
+            (json!([]), "JSON object"),
         ] {
             assert!(
-                matches!(HmacConfig::from_json(&config), Err(Rejection::Misconfigured(reason)) if reason.contains(field)),
+                matches!(HmacConfig::from_json(config.clone()), Err(Rejection::Misconfigured(reason)) if reason.contains(field)),
                 "{config} should name {field}"
             );
         }

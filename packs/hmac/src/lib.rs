@@ -18,10 +18,12 @@
 
 mod config;
 
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use weir_sdk::encoding::{base64_decode, hex_decode};
 use weir_sdk::host::{self, HashAlgorithm};
-use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
+use weir_sdk::verify::hmac_any;
+use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest, event_type_strict};
 
 pub use config::{Encoding, HmacConfig, TypeSource};
 
@@ -41,13 +43,8 @@ impl Connector for Hmac {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "the hmac connector accepts POST, not {}",
-                request.method
-            )));
-        }
-        let config = HmacConfig::from_json(&config)?;
+        request.require_method("POST", "the hmac connector accepts requests")?;
+        let config = HmacConfig::from_json(config)?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         verify(request, &config, &secrets)?;
         Ok(Receipt::with_event(event(request, &config)?))
@@ -82,10 +79,7 @@ pub fn verify(request: &WebhookRequest, config: &HmacConfig, secrets: &[&str]) -
             algorithm_name(config.algorithm)
         )));
     }
-    if secrets
-        .iter()
-        .any(|secret| host::verify_hmac(config.algorithm, secret.as_bytes(), &request.body, &mac))
-    {
+    if hmac_any(config.algorithm, secrets, &request.body, &[mac]) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(format!(
@@ -99,16 +93,15 @@ pub fn event(request: &WebhookRequest, config: &HmacConfig) -> Result<NewEvent, 
     let body = request.body_str()?;
     let kind = match &config.type_source {
         TypeSource::Fixed(kind) => {
-            json_check(body)?;
+            request.json::<IgnoredAny>()?;
             kind.clone()
         }
         TypeSource::Header(header) => {
-            json_check(body)?;
+            request.json::<IgnoredAny>()?;
             normalize_type(request.require_header(header)?, &format!("header `{header}`"))?
         }
         TypeSource::Field(field) => {
-            let value: Value = serde_json::from_str(body)
-                .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+            let value: Value = request.json()?;
             let text = value.get(field).and_then(Value::as_str).ok_or_else(|| {
                 Rejection::Malformed(format!(
                     "body has no top-level string field `{field}` for the event type"
@@ -142,23 +135,15 @@ fn idempotency_key(request: &WebhookRequest, config: &HmacConfig) -> Result<Stri
     }
 }
 
-/// A type from the request, lowercased with `/` as `.`; refused unless it is
-/// then made of letters, digits, `.`, `_` and `-`.
+/// A type from the request, trimmed, lowercased with `/` as `.`; refused
+/// unless it is then made of letters, digits, `.`, `_` and `-`.
 fn normalize_type(raw: &str, source: &str) -> Result<String, Rejection> {
-    let kind = raw.trim().to_ascii_lowercase().replace('/', ".");
-    if kind.is_empty() || kind.len() > MAX_TYPE_LEN || !config::is_type_text(&kind) {
-        return Err(Rejection::Malformed(format!(
+    event_type_strict("", raw).map_err(|_| {
+        Rejection::Malformed(format!(
             "{source} `{}` is not an event type (letters, digits, `.`, `_`, `-`, `/`)",
             raw.chars().take(64).collect::<String>()
-        )));
-    }
-    Ok(kind)
-}
-
-fn json_check(body: &str) -> Result<(), Rejection> {
-    serde_json::from_str::<serde::de::IgnoredAny>(body)
-        .map(drop)
-        .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))
+        ))
+    })
 }
 
 fn strip_prefix_ignoring_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {

@@ -2,7 +2,8 @@
 
 use super::*;
 use serde_json::json;
-use weir_sdk::{Header, Secret};
+use weir_sdk::encoding::{base64_decode, base64_encode};
+use weir_sdk::testing::{self, sign_base64, sign_hex};
 
 /// GitHub's documented test vector ("Validating webhook deliveries").
 const DOC_SECRET: &str = "It's a Secret to Everybody";
@@ -12,18 +13,11 @@ const DOC_SIGNATURE: &str = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586
 const BODY: &str = r#"{"type":"Order/Created","id":42}"#;
 
 fn request(headers: &[(&str, &str)], body: &str) -> WebhookRequest {
-    WebhookRequest {
-        method: "POST".into(),
-        query: String::new(),
-        headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
-        body: body.as_bytes().to_vec(),
-        client_address: None,
-        received_at_ms: 0,
-    }
+    testing::request("POST", headers, body)
 }
 
 fn secrets(values: &[&str]) -> Secrets {
-    Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+    testing::secrets(SECRET_NAME, values)
 }
 
 fn github_style() -> Value {
@@ -31,13 +25,9 @@ fn github_style() -> Value {
            "type_prefix": "github.", "idempotency_header": "X-GitHub-Delivery"})
 }
 
-fn mac(algorithm: HashAlgorithm, secret: &str, body: &str) -> Vec<u8> {
-    host::hmac(algorithm, secret.as_bytes(), body.as_bytes())
-}
-
 #[test]
 fn githubs_documented_vector_verifies_in_the_hub_signature_style() {
-    let config = HmacConfig::from_json(&github_style()).expect("valid");
+    let config = HmacConfig::from_json(github_style()).expect("valid");
     let good = request(&[("X-Hub-Signature-256", DOC_SIGNATURE)], DOC_BODY);
     assert!(verify(&good, &config, &[DOC_SECRET]).is_ok());
     let tampered = request(&[("X-Hub-Signature-256", DOC_SIGNATURE)], "Hello, World?");
@@ -55,9 +45,9 @@ fn githubs_documented_vector_verifies_in_the_hub_signature_style() {
 #[test]
 fn a_rotation_accepts_the_old_and_the_new_secret() {
     let config =
-        HmacConfig::from_json(&json!({"header": "X-Signature", "event_type": "acme.event"})).expect("valid");
+        HmacConfig::from_json(json!({"header": "X-Signature", "event_type": "acme.event"})).expect("valid");
     for secret in ["old", "new"] {
-        let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, secret, BODY));
+        let signature = sign_hex(HashAlgorithm::Sha256, secret, BODY);
         let request = request(&[("X-Signature", &signature)], BODY);
         assert!(
             Hmac::receive(
@@ -75,7 +65,7 @@ fn a_rotation_accepts_the_old_and_the_new_secret() {
 fn sha1_and_sha512_in_base64_verify() {
     for (algorithm, name) in [(HashAlgorithm::Sha1, "sha1"), (HashAlgorithm::Sha512, "sha512")] {
         let config = json!({"header": "X-Webhook-Signature", "algorithm": name, "encoding": "base64", "event_type": "acme.event"});
-        let signature = weir_sdk::encoding::base64_encode(&mac(algorithm, "s", BODY));
+        let signature = sign_base64(algorithm, "s", BODY);
         let request = request(&[("X-Webhook-Signature", &signature)], BODY);
         assert!(
             Hmac::receive(&request, &secrets(&["s"]), config.clone()).is_ok(),
@@ -90,17 +80,14 @@ fn sha1_and_sha512_in_base64_verify() {
 }
 
 fn request_with_other_length(signature: &str) -> WebhookRequest {
-    let mut bytes = weir_sdk::encoding::base64_decode(signature).unwrap_or_default();
+    let mut bytes = base64_decode(signature).unwrap_or_default();
     bytes.pop();
-    request(
-        &[("X-Webhook-Signature", &weir_sdk::encoding::base64_encode(&bytes))],
-        BODY,
-    )
+    request(&[("X-Webhook-Signature", &base64_encode(&bytes))], BODY)
 }
 
 #[test]
 fn event_types_come_from_a_field_a_header_or_the_configuration() {
-    let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, "s", BODY));
+    let signature = sign_hex(HashAlgorithm::Sha256, "s", BODY);
     let request = request(
         &[
             ("X-Signature", &signature),
@@ -136,7 +123,7 @@ fn event_types_come_from_a_field_a_header_or_the_configuration() {
 
 #[test]
 fn without_an_idempotency_header_the_key_is_the_body_sha256() {
-    let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, "s", BODY));
+    let signature = sign_hex(HashAlgorithm::Sha256, "s", BODY);
     let request = request(&[("X-Signature", &signature)], BODY);
     let receipt = Hmac::receive(
         &request,
@@ -153,7 +140,7 @@ fn without_an_idempotency_header_the_key_is_the_body_sha256() {
 #[test]
 fn requests_the_configuration_cannot_use_are_malformed() {
     let body = r#"{"type":"has space"}"#;
-    let signature = weir_sdk::encoding::hex_encode(&mac(HashAlgorithm::Sha256, "s", body));
+    let signature = sign_hex(HashAlgorithm::Sha256, "s", body);
     let request = request(&[("X-Signature", &signature)], body);
     for config in [
         json!({"header": "X-Signature", "event_type_field": "type"}),

@@ -15,7 +15,6 @@
 use weir_sdk::{Connector, NoConfig, Receipt, Rejection, Reply, Secrets, WebhookRequest};
 
 pub mod notification;
-mod time;
 pub mod verify;
 
 /// Secret holding the Meta app secret, which signs notifications.
@@ -51,20 +50,18 @@ weir_sdk::export_connector!(Meta);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weir_sdk::host::{self, HashAlgorithm};
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::Secret;
+    use weir_sdk::host::HashAlgorithm;
+    use weir_sdk::testing::{RequestBuilder, sign_hex};
 
     fn request(method: &str, query: &str, signature: Option<&str>, body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: method.into(),
-            query: query.into(),
-            headers: signature
-                .map(|s| vec![Header::new("X-Hub-Signature-256", s)])
-                .unwrap_or_default(),
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        let signature = signature.map(|s| ("X-Hub-Signature-256", s));
+        RequestBuilder::post()
+            .method(method)
+            .query(query)
+            .headers(signature.as_slice())
+            .body(body)
+            .build()
     }
 
     fn secrets(app_secrets: &[&str], verify_tokens: &[&str]) -> Secrets {
@@ -74,14 +71,7 @@ mod tests {
     }
 
     fn sign(secret: &str, body: &str) -> String {
-        format!(
-            "sha256={}",
-            hex::encode(host::hmac(
-                HashAlgorithm::Sha256,
-                secret.as_bytes(),
-                body.as_bytes()
-            ))
-        )
+        format!("sha256={}", sign_hex(HashAlgorithm::Sha256, secret, body))
     }
 
     const USER_PHOTOS: &str = r#"{"entry":[{"time":1520383571,"changes":[{"field":"photos","value":{"verb":"update","object_id":"10211885744794461"}}],"id":"10210299214172187","uid":"10210299214172187"}],"object":"user"}"#;

@@ -17,9 +17,12 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use weir_sdk::host::{self, HashAlgorithm};
-use weir_sdk::{NewEvent, Receipt, Rejection};
+use weir_sdk::time::{rfc3339_checked_from_unix_millis, rfc3339_checked_from_unix_secs};
+use weir_sdk::{NewEvent, Receipt, Rejection, is_snake_case_name};
 
-use crate::time::rfc3339_from_entry_time;
+/// Entry times above this are milliseconds: as seconds they would be after
+/// the year 5000, as milliseconds they are after March 1973.
+const MILLIS_THRESHOLD: i64 = 100_000_000_000;
 
 /// A notification, parsed only as deep as the connector needs.
 #[derive(Debug, Deserialize)]
@@ -77,11 +80,7 @@ fn entry_events(
         _ => return Err(Rejection::Malformed(format!("`entry[{position}]` has no `id`"))),
     };
     let time_text = entry.time.as_ref().map(canonical).unwrap_or_default();
-    let time = entry
-        .time
-        .as_ref()
-        .and_then(Value::as_i64)
-        .and_then(rfc3339_from_entry_time);
+    let time = entry.time.as_ref().and_then(Value::as_i64).and_then(entry_time);
     for (index, change) in entry.changes.iter().enumerate() {
         let field = change.get("field").and_then(Value::as_str).ok_or_else(|| {
             Rejection::Malformed(format!("`entry[{position}].changes[{index}]` has no `field`"))
@@ -132,6 +131,16 @@ fn event(
     }
 }
 
+/// An entry's `time` as RFC 3339. Graph API notifications give seconds,
+/// Messenger ones milliseconds; both are recognised by size.
+fn entry_time(time: i64) -> Option<String> {
+    if time > MILLIS_THRESHOLD {
+        rfc3339_checked_from_unix_millis(time)
+    } else {
+        rfc3339_checked_from_unix_secs(time)
+    }
+}
+
 /// SHA-256 hex of the entry id, entry time, item position and item.
 fn item_key(id: &str, time: &str, position: &str, item: &Value) -> String {
     let text = format!("{id}\n{time}\n{position}\n{}", canonical(item));
@@ -158,18 +167,9 @@ pub fn canonical(value: &Value) -> String {
 
 /// Meta object and field names: lowercase letters, digits and `_`.
 fn check_name(what: &str, name: &str) -> Result<(), Rejection> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(Rejection::Malformed(format!(
-            "`{what}` `{name}` is not a Meta {what} name"
-        )))
-    }
+    is_snake_case_name(name)
+        .then_some(())
+        .ok_or_else(|| Rejection::Malformed(format!("`{what}` `{name}` is not a Meta {what} name")))
 }
 
 #[cfg(test)]

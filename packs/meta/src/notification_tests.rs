@@ -126,3 +126,19 @@ fn canonical_json_sorts_keys_at_every_level() {
     let value: Value = serde_json::from_str(r#"{"b":[{"d":1,"c":"x\"y"}],"a":null}"#).expect("JSON");
     assert_eq!(canonical(&value), r#"{"a":null,"b":[{"c":"x\"y","d":1}]}"#);
 }
+
+#[test]
+fn entry_times_in_seconds_and_milliseconds_are_told_apart() {
+    assert_eq!(entry_time(1_520_383_571).as_deref(), Some("2018-03-07T00:46:11Z"));
+    assert_eq!(
+        entry_time(1_458_692_752_478).as_deref(),
+        Some("2016-03-23T00:25:52.478Z")
+    );
+    assert_eq!(
+        entry_time(1_458_692_752_000).as_deref(),
+        Some("2016-03-23T00:25:52Z")
+    );
+    assert_eq!(entry_time(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+    assert_eq!(entry_time(-1), None);
+    assert_eq!(entry_time(i64::MAX), None);
+}

@@ -2,7 +2,8 @@
 //! against the trigger's `verify-token`) and the `X-Hub-Signature-256`
 //! HMAC-SHA256 of the raw body under the app secret.
 
-use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::verify::{hmac_any, token_any};
 use weir_sdk::{Rejection, WebhookRequest};
 
 /// Longest `hub.challenge` echoed back (Meta sends an integer).
@@ -24,7 +25,7 @@ pub fn handshake_challenge(request: &WebhookRequest, tokens: &[&str]) -> Result<
     let sent = request
         .query_param("hub.verify_token")
         .ok_or_else(|| Rejection::Unauthorized("missing `hub.verify_token` query parameter".to_owned()))?;
-    if !matches_any(sent.as_bytes(), tokens) {
+    if !token_any(tokens, &sent) {
         return Err(Rejection::Unauthorized(
             "`hub.verify_token` does not match the trigger's verify-token".to_owned(),
         ));
@@ -40,15 +41,6 @@ pub fn handshake_challenge(request: &WebhookRequest, tokens: &[&str]) -> Result<
     }
 }
 
-/// True when `sent` equals one of `tokens`; every token is compared.
-fn matches_any(sent: &[u8], tokens: &[&str]) -> bool {
-    let sent = host::digest(HashAlgorithm::Sha256, sent);
-    tokens.iter().fold(false, |matched, token| {
-        let expected = host::digest(HashAlgorithm::Sha256, token.as_bytes());
-        host::constant_time_equals(&sent, &expected) | matched
-    })
-}
-
 /// Checks `X-Hub-Signature-256: sha256=<hex>` against the raw body under
 /// each of `secrets`. The legacy SHA-1 `X-Hub-Signature` is not accepted
 /// in its place.
@@ -59,10 +51,7 @@ pub fn signature(request: &WebhookRequest, secrets: &[&str]) -> Result<(), Rejec
     })?;
     let mac = hex::decode(hex_mac)
         .map_err(|_| Rejection::Unauthorized("`X-Hub-Signature-256` is not hexadecimal".to_owned()))?;
-    let matched = secrets.iter().fold(false, |matched, secret| {
-        host::verify_hmac(HashAlgorithm::Sha256, secret.as_bytes(), &request.body, &mac) | matched
-    });
-    if matched {
+    if hmac_any(HashAlgorithm::Sha256, secrets, &request.body, &[mac]) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(
@@ -74,28 +63,14 @@ pub fn signature(request: &WebhookRequest, secrets: &[&str]) -> Result<(), Rejec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weir_sdk::Header;
+    use weir_sdk::testing::{self, RequestBuilder, sign_hex};
 
     fn get(query: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: "GET".into(),
-            query: query.into(),
-            headers: Vec::new(),
-            body: Vec::new(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        RequestBuilder::post().method("GET").query(query).build()
     }
 
     fn post(signature: &str, body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: "POST".into(),
-            query: String::new(),
-            headers: vec![Header::new("X-Hub-Signature-256", signature)],
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        testing::request("POST", &[("X-Hub-Signature-256", signature)], body)
     }
 
     /// Meta's documented sample verification request.
@@ -136,8 +111,8 @@ mod tests {
     #[test]
     fn signatures_verify_under_any_rotated_secret() {
         let body = r#"{"object":"page","entry":[]}"#;
-        let mac = host::hmac(HashAlgorithm::Sha256, b"old-app-secret", body.as_bytes());
-        let request = post(&format!("sha256={}", hex::encode(mac)), body);
+        let mac = sign_hex(HashAlgorithm::Sha256, "old-app-secret", body);
+        let request = post(&format!("sha256={mac}"), body);
         assert!(signature(&request, &["new-app-secret", "old-app-secret"]).is_ok());
         assert!(signature(&request, &["old-app-secret", "new-app-secret"]).is_ok());
         assert!(matches!(

@@ -13,8 +13,11 @@
 
 use serde_json::Value;
 use weir_sdk::encoding::base64_decode;
-use weir_sdk::host::{self, HashAlgorithm};
-use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::verify::hmac_any;
+use weir_sdk::{
+    Connector, NewEvent, NoConfig, Receipt, Rejection, Secrets, WebhookRequest, event_type_strict,
+};
 
 /// Name of the secret holding the client secret or webhook signing key.
 pub const SECRET_NAME: &str = "webhook-secret";
@@ -35,13 +38,9 @@ impl Connector for Shopify {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Shopify sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
-        check_no_config(&config)?;
+        request.require_method("POST", "Shopify sends webhooks")?;
+        // Read after the method check, so a GET is refused as such.
+        weir_sdk::config::from_value::<NoConfig>(config).map_err(Rejection::Misconfigured)?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         verify(request, &secrets)?;
         Ok(Receipt::with_event(event(request)?))
@@ -58,10 +57,7 @@ pub fn verify(request: &WebhookRequest, secrets: &[&str]) -> Result<(), Rejectio
         .ok_or_else(|| {
             Rejection::Unauthorized("`X-Shopify-Hmac-Sha256` is not a base64 HMAC-SHA256".to_owned())
         })?;
-    if secrets
-        .iter()
-        .any(|secret| host::verify_hmac(HashAlgorithm::Sha256, secret.as_bytes(), &request.body, &mac))
-    {
+    if hmac_any(HashAlgorithm::Sha256, secrets, &request.body, &[mac]) {
         Ok(())
     } else {
         Err(Rejection::Unauthorized(format!(
@@ -81,8 +77,7 @@ pub fn event(request: &WebhookRequest) -> Result<NewEvent, Rejection> {
         )));
     }
     let body = request.body_str()?;
-    serde_json::from_str::<serde::de::IgnoredAny>(body)
-        .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+    request.json::<serde::de::IgnoredAny>()?;
     let mut event = NewEvent::new(event_type, id, body);
     if let Some(shop) = non_empty_header(request, "x-shopify-shop-domain") {
         event = event.with_subject(shop);
@@ -97,21 +92,16 @@ pub fn event(request: &WebhookRequest) -> Result<NewEvent, Rejection> {
 /// with `_`, joined by `/`.
 fn event_type(topic: &str) -> Result<String, Rejection> {
     let topic = topic.trim();
-    let valid = !topic.is_empty()
-        && topic.len() <= MAX_TOPIC_LEN
-        && topic
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
-    if !valid {
-        return Err(Rejection::Malformed(format!(
+    let refused = || {
+        Rejection::Malformed(format!(
             "`X-Shopify-Topic` `{}` is not a topic such as orders/create",
             topic.chars().take(64).collect::<String>()
-        )));
+        ))
+    };
+    if topic.len() > MAX_TOPIC_LEN {
+        return Err(refused());
     }
-    Ok(format!(
-        "shopify.{}",
-        topic.to_ascii_lowercase().replace('/', ".")
-    ))
+    event_type_strict("shopify.", topic).map_err(|_| refused())
 }
 
 fn non_empty_header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a str> {
@@ -121,27 +111,11 @@ fn non_empty_header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a s
         .filter(|value| !value.is_empty())
 }
 
-/// The Shopify connector takes no configuration: anything but `{}` is
-/// refused, naming the first unknown field.
-fn check_no_config(config: &Value) -> Result<(), Rejection> {
-    match config.as_object() {
-        Some(object) => match object.keys().next() {
-            None => Ok(()),
-            Some(field) => Err(Rejection::Misconfigured(format!(
-                "unknown configuration field `{field}`; the shopify connector takes no configuration"
-            ))),
-        },
-        None => Err(Rejection::Misconfigured(
-            "the shopify connector's configuration must be a JSON object".to_owned(),
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::testing::{self, sign_base64};
 
     /// Shopify's own test vector: shopify-app-js
     /// packages/apps/shopify-api/lib/webhooks/__tests__/validate.test.ts
@@ -151,28 +125,19 @@ mod tests {
     const HMAC: &str = "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=";
 
     fn request(hmac: &str, body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: "POST".into(),
-            query: String::new(),
-            headers: [
-                ("X-Shopify-Hmac-Sha256", hmac),
-                ("X-Shopify-Topic", "products/create"),
-                ("X-Shopify-Webhook-Id", "123456789"),
-                ("X-Shopify-Shop-Domain", "shop1.myshopify.io"),
-                ("X-Shopify-API-Version", "2023-01"),
-                ("X-Shopify-Triggered-At", "2023-03-29T18:00:27.877041743Z"),
-            ]
-            .iter()
-            .map(|(n, v)| Header::new(*n, *v))
-            .collect(),
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: 0,
-        }
+        let headers = [
+            ("X-Shopify-Hmac-Sha256", hmac),
+            ("X-Shopify-Topic", "products/create"),
+            ("X-Shopify-Webhook-Id", "123456789"),
+            ("X-Shopify-Shop-Domain", "shop1.myshopify.io"),
+            ("X-Shopify-API-Version", "2023-01"),
+            ("X-Shopify-Triggered-At", "2023-03-29T18:00:27.877041743Z"),
+        ];
+        testing::request("POST", &headers, body)
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+        testing::secrets(SECRET_NAME, values)
     }
 
     #[test]
@@ -190,11 +155,7 @@ mod tests {
     #[test]
     fn a_rotation_accepts_the_old_and_the_new_secret() {
         assert!(Shopify::receive(&request(HMAC, BODY), &secrets(&["new_secret", SECRET]), json!({})).is_ok());
-        let new_hmac = weir_sdk::encoding::base64_encode(&host::hmac(
-            HashAlgorithm::Sha256,
-            b"new_secret",
-            BODY.as_bytes(),
-        ));
+        let new_hmac = sign_base64(HashAlgorithm::Sha256, "new_secret", BODY);
         assert!(
             Shopify::receive(
                 &request(&new_hmac, BODY),

@@ -24,8 +24,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
-pub use config::{DEFAULT_TOLERANCE_SECS, StandardConfig};
-pub use signature::{check_tolerance, decode_secret, parse_timestamp, v1_signatures, verify};
+pub use config::StandardConfig;
+pub use signature::{decode_secret, parse_timestamp, v1_signatures, verify};
 
 /// Name of the secret holding the signing secret (`whsec_…`).
 pub const SECRET_NAME: &str = "webhook-secret";
@@ -43,13 +43,11 @@ impl Connector for StandardWebhooks {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Standard Webhooks are sent with POST, not {}",
-                request.method
-            )));
-        }
-        let config = StandardConfig::from_json(&config)?;
+        request.require_method("POST", "Standard Webhooks are sent")?;
+        // Read after the method check, so a GET is refused as such.
+        let config = weir_sdk::config::from_value::<StandardConfig>(config)
+            .map_err(Rejection::Misconfigured)?
+            .validate()?;
         let keys = secrets
             .require_all(SECRET_NAME)?
             .into_iter()
@@ -64,7 +62,7 @@ impl Connector for StandardWebhooks {
         let timestamp = parse_timestamp(request.require_signature_header("webhook-timestamp")?)?;
         let signatures = v1_signatures(request.require_signature_header("webhook-signature")?)?;
         verify(id, timestamp, &request.body, &signatures, &keys)?;
-        check_tolerance(timestamp, request.received_at_ms, config.tolerance_secs)?;
+        config.tolerance_secs.check(request, timestamp)?;
         Ok(Receipt::with_event(event_from_body(request, id, &config)?))
     }
 }
@@ -136,8 +134,8 @@ fn event_type(prefix: &str, kind: &str) -> Result<String, Rejection> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use weir_sdk::host::{self, HashAlgorithm};
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::host::HashAlgorithm;
+    use weir_sdk::testing::{self, RequestBuilder, sign_base64};
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const NEW_SECRET: &str = "whsec_c2VjcmV0LWtleS1hZnRlci1yb3RhdGlvbg==";
@@ -146,28 +144,18 @@ mod tests {
 
     fn signed(secret: &str, id: &str, timestamp: u64, body: &str) -> WebhookRequest {
         let key = decode_secret(secret).unwrap_or_default();
-        let mac = host::hmac(
-            HashAlgorithm::Sha256,
-            &key,
-            format!("{id}.{timestamp}.{body}").as_bytes(),
-        );
-        let signature = format!("v1,{}", weir_sdk::encoding::base64_encode(&mac));
-        WebhookRequest {
-            method: "POST".into(),
-            query: String::new(),
-            headers: vec![
-                Header::new("webhook-id", id),
-                Header::new("webhook-timestamp", timestamp.to_string()),
-                Header::new("webhook-signature", signature),
-            ],
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: RECEIVED_AT_MS,
-        }
+        let mac = sign_base64(HashAlgorithm::Sha256, key, format!("{id}.{timestamp}.{body}"));
+        RequestBuilder::post()
+            .header("webhook-id", id)
+            .header("webhook-timestamp", &timestamp.to_string())
+            .header("webhook-signature", &format!("v1,{mac}"))
+            .body(body)
+            .received_at_ms(RECEIVED_AT_MS)
+            .build()
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+        testing::secrets(SECRET_NAME, values)
     }
 
     fn now() -> u64 {

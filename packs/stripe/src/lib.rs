@@ -15,17 +15,15 @@
 //! present, time = `created` (Unix seconds → RFC 3339 UTC; the RFC 3339 text
 //! of v2 event notifications is kept as is). The data is the body verbatim.
 
-mod config;
 mod signature;
-mod time;
 
 use serde::Deserialize;
 use serde_json::Value;
+use weir_sdk::time::rfc3339_checked_from_unix_secs;
+use weir_sdk::verify::Tolerance;
 use weir_sdk::{Connector, NewEvent, Receipt, Rejection, Secrets, WebhookRequest};
 
-pub use config::{DEFAULT_TOLERANCE_SECS, StripeConfig};
-pub use signature::{SignatureHeader, check_tolerance};
-pub use time::rfc3339_from_unix;
+pub use signature::SignatureHeader;
 
 /// Name of the secret holding the endpoint's signing secret (`whsec_…`).
 pub const SECRET_NAME: &str = "webhook-secret";
@@ -42,21 +40,29 @@ const MAX_TYPE_LEN: usize = 190;
 /// The Stripe connector.
 pub struct Stripe;
 
+/// The trigger's connector configuration: `{"tolerance_secs": 300}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeConfig {
+    /// How far, in seconds, the signed timestamp may be from the receive
+    /// time, before or after: 1 to 86400, default 300 (Stripe's SDKs'
+    /// default).
+    #[serde(default)]
+    pub tolerance_secs: Tolerance,
+}
+
 impl Connector for Stripe {
     type Config = Value;
 
     fn receive(request: &WebhookRequest, secrets: &Secrets, config: Value) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Stripe sends webhooks with POST, not {}",
-                request.method
-            )));
-        }
-        let config = StripeConfig::from_json(&config)?;
+        request.require_method("POST", "Stripe sends webhooks")?;
+        // Read after the method check, so a GET is refused as such.
+        let config: StripeConfig = weir_sdk::config::from_value(config).map_err(Rejection::Misconfigured)?;
+        let tolerance = config.tolerance_secs.validate()?;
         let secrets = secrets.require_all(SECRET_NAME)?;
         let header = SignatureHeader::parse(request.require_signature_header(SIGNATURE_HEADER)?)?;
         header.verify(&request.body, &secrets)?;
-        check_tolerance(header.timestamp, request.received_at_ms, config.tolerance_secs)?;
+        tolerance.check(request, header.timestamp)?;
         Ok(Receipt::with_event(event_from_body(request)?))
     }
 }
@@ -129,7 +135,7 @@ pub fn event_from_body(request: &WebhookRequest) -> Result<NewEvent, Rejection> 
 /// notifications.
 fn created_time(created: &Value) -> Option<String> {
     match created {
-        Value::Number(number) => number.as_i64().and_then(rfc3339_from_unix),
+        Value::Number(number) => number.as_i64().and_then(rfc3339_checked_from_unix_secs),
         Value::String(text) if !text.is_empty() => Some(text.clone()),
         _ => None,
     }
@@ -151,37 +157,28 @@ fn is_valid_type(kind: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use weir_sdk::host::{self, HashAlgorithm};
-    use weir_sdk::{Header, Secret};
+    use weir_sdk::host::HashAlgorithm;
+    use weir_sdk::testing::{self, RequestBuilder, sign_hex};
 
     const RECEIVED_AT_MS: u64 = 1_795_428_000_000;
     const BODY: &str = r#"{"id":"evt_1","object":"event","created":1795427990,"type":"invoice.paid","data":{"object":{"id":"in_1","object":"invoice"}}}"#;
 
     fn signature(secret: &str, timestamp: u64, body: &str) -> String {
-        let mac = host::hmac(
-            HashAlgorithm::Sha256,
-            secret.as_bytes(),
-            format!("{timestamp}.{body}").as_bytes(),
-        );
-        weir_sdk::encoding::hex_encode(&mac)
+        sign_hex(HashAlgorithm::Sha256, secret, format!("{timestamp}.{body}"))
     }
 
     fn request(method: &str, header: Option<String>, body: &str) -> WebhookRequest {
-        WebhookRequest {
-            method: method.into(),
-            query: String::new(),
-            headers: header
-                .map(|h| Header::new("Stripe-Signature", h))
-                .into_iter()
-                .collect(),
-            body: body.as_bytes().to_vec(),
-            client_address: None,
-            received_at_ms: RECEIVED_AT_MS,
-        }
+        let header = header.as_deref().map(|h| ("Stripe-Signature", h));
+        RequestBuilder::post()
+            .method(method)
+            .headers(header.as_slice())
+            .body(body)
+            .received_at_ms(RECEIVED_AT_MS)
+            .build()
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(values.iter().map(|v| Secret::new(SECRET_NAME, *v)).collect())
+        testing::secrets(SECRET_NAME, values)
     }
 
     fn signed(secret: &str) -> WebhookRequest {
@@ -229,6 +226,35 @@ mod tests {
             Err(Rejection::Stale(_))
         ));
         assert!(Stripe::receive(&old, &secrets(&["s"]), json!({"tolerance_secs": 500})).is_ok());
+    }
+
+    #[test]
+    fn bad_configurations_name_the_field() {
+        for (config, field) in [
+            (json!({"tolerance_secs": "300"}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": 0}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": -5}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": 1.5}), "`tolerance_secs`"),
+            (json!({"tolerance_secs": 86_401}), "`tolerance_secs`"),
+            (json!({"tolerance": 5}), "`tolerance`"),
+            (json!([]), "JSON object"),
+        ] {
+            assert!(
+                matches!(
+                    Stripe::receive(&signed("s"), &secrets(&["s"]), config.clone()),
+                    Err(Rejection::Misconfigured(reason)) if reason.contains(field)
+                ),
+                "{config}"
+            );
+        }
+        assert!(matches!(
+            Stripe::receive(
+                &request("GET", None, ""),
+                &secrets(&["s"]),
+                json!({"tolerance": 5})
+            ),
+            Err(Rejection::MethodNotAllowed(_))
+        ));
     }
 
     #[test]

@@ -159,6 +159,42 @@ impl TestServer {
         (status, json_body(response).await)
     }
 
+    /// Calls an admin path with `method`, `token` and an optional JSON
+    /// body; returns status and JSON.
+    pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(body).expect("json"));
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, json_body(response).await)
+    }
+
+    /// `PATCH` JSON to an admin path as the administrator.
+    pub async fn patch(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.call("PATCH", path, ADMIN_TOKEN, Some(body)).await
+    }
+
+    /// `DELETE` an admin path as the administrator.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.call("DELETE", path, ADMIN_TOKEN, None).await
+    }
+
+    /// Makes the store's writes fail (`fault-injection`), or work again.
+    pub fn fail_store_writes(&self, fail: bool) {
+        self.handle
+            .as_ref()
+            .expect("running")
+            .fail_store_writes_for_tests(fail);
+    }
+
     /// Creates a GitHub trigger with `secret`; returns its JSON.
     pub async fn github_trigger(&self, secret: &str) -> Value {
         let (status, trigger) = self
@@ -202,7 +238,25 @@ impl TestServer {
         body: &str,
     ) -> (u16, Value) {
         let response = self
-            .http
+            .github_request(webhook_url, secret, event, delivery, body)
+            .send()
+            .await
+            .expect("webhook request");
+        let status = response.status().as_u16();
+        (status, json_body(response).await)
+    }
+
+    /// A GitHub webhook signed with `secret`, ready to send (add headers
+    /// or change the method first if the test needs to).
+    pub fn github_request(
+        &self,
+        webhook_url: &str,
+        secret: &str,
+        event: &str,
+        delivery: &str,
+        body: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http
             .post(webhook_url)
             .header("content-type", "application/json")
             .header("x-github-event", event)
@@ -210,11 +264,6 @@ impl TestServer {
             .header("x-hub-signature-256", github_signature(secret, body.as_bytes()))
             .header("user-agent", "GitHub-Hookshot/044aadd")
             .body(body.to_owned())
-            .send()
-            .await
-            .expect("webhook request");
-        let status = response.status().as_u16();
-        (status, json_body(response).await)
     }
 
     /// The deliveries of event `event_id`.

@@ -58,16 +58,18 @@ pub const MAX_ATTRIBUTE_LEN: usize = 2048;
 /// The CloudEvents transformer.
 pub struct CloudEvents;
 
-/// Rule configuration, as written; [`CloudEventsConfig::check`] validates it.
+/// Rule configuration, as written: types are checked while deserializing
+/// (errors name the field); [`CloudEventsConfig::check`] validates the
+/// values.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloudEventsConfig {
     /// Replaces the event's `source`.
-    pub source: Option<Value>,
+    pub source: Option<String>,
     /// Prepended to the event type.
-    pub type_prefix: Option<Value>,
+    pub type_prefix: Option<String>,
     /// Extra context attributes.
-    pub extensions: Option<Value>,
+    pub extensions: Option<BTreeMap<String, Value>>,
 }
 
 /// A checked configuration.
@@ -93,11 +95,9 @@ fn disallowed(c: char) -> bool {
 }
 
 /// A string attribute: no whitespace (for URI-like values), no disallowed characters.
-fn attribute(name: &str, value: Option<Value>, allow_empty: bool) -> Result<Option<String>, TransformError> {
-    let text = match value {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(text)) => text,
-        Some(other) => return Err(invalid(format!("`{name}` must be a string, not {other}"))),
+fn attribute(name: &str, value: Option<String>, allow_empty: bool) -> Result<Option<String>, TransformError> {
+    let Some(text) = value else {
+        return Ok(None);
     };
     if text.is_empty() && !allow_empty {
         return Err(invalid(format!("`{name}` must not be empty")));
@@ -151,15 +151,7 @@ impl CloudEventsConfig {
     pub fn check(self) -> Result<Settings, TransformError> {
         let source = attribute("source", self.source, false)?;
         let type_prefix = attribute("type_prefix", self.type_prefix, true)?.unwrap_or_default();
-        let extensions = match self.extensions {
-            None | Some(Value::Null) => BTreeMap::new(),
-            Some(Value::Object(object)) => object.into_iter().collect(),
-            Some(other) => {
-                return Err(invalid(format!(
-                    "`extensions` must be an object of attribute name → value, not {other}"
-                )));
-            }
-        };
+        let extensions = self.extensions.unwrap_or_default();
         for (name, value) in &extensions {
             extension(name, value)?;
         }
@@ -177,11 +169,7 @@ impl Transformer for CloudEvents {
     fn transform(event: &Event, config: CloudEventsConfig) -> Result<Outgoing, TransformError> {
         let settings = config.check()?;
         let body = envelope(event, &settings)?;
-        Ok(Outgoing {
-            body: body.into_bytes(),
-            content_type: CONTENT_TYPE.to_owned(),
-            headers: Vec::new(),
-        })
+        Ok(Outgoing::new(body, CONTENT_TYPE))
     }
 }
 
@@ -230,18 +218,15 @@ mod tests {
 
     fn event(subject: Option<&str>, data: &str) -> Event {
         Event {
-            id: "evt_1".into(),
-            source: "/triggers/trg_1".into(),
-            event_type: "github.push".into(),
             subject: subject.map(str::to_owned),
-            time: "2026-11-23T10:00:00.000Z".into(),
-            data: data.into(),
+            ..weir_sdk::testing::event("github.push", data)
         }
     }
 
+    /// Deserializes (as the export macro does) and checks.
     fn settings(config: Value) -> Result<Settings, TransformError> {
-        serde_json::from_value::<CloudEventsConfig>(config)
-            .expect("shape")
+        weir_sdk::config::from_value::<CloudEventsConfig>(config)
+            .map_err(TransformError::InvalidConfig)?
             .check()
     }
 
@@ -323,9 +308,9 @@ mod tests {
     fn source_and_prefix_are_checked() {
         assert!(invalid_message(json!({"source": ""})).contains("`source`"));
         assert!(invalid_message(json!({"source": "has space"})).contains("`source`"));
-        assert!(invalid_message(json!({"source": 5})).contains("`source` must be a string"));
+        assert!(invalid_message(json!({"source": 5})).contains("at `source`"));
         assert!(invalid_message(json!({"type_prefix": "com.\nexample."})).contains("`type_prefix`"));
-        assert!(invalid_message(json!({"extensions": ["a"]})).contains("`extensions` must be an object"));
+        assert!(invalid_message(json!({"extensions": ["a"]})).contains("at `extensions`"));
         assert_eq!(settings(json!({"type_prefix": ""})).expect("ok").type_prefix, "");
     }
 

@@ -30,7 +30,7 @@
 pub mod embed;
 pub mod render;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use weir_pack_chat_events::github::{IssueChange, PullRequestChange, Push};
 use weir_pack_chat_events::stripe::{PAYMENT_EVENT_TYPES, payment};
@@ -61,7 +61,7 @@ pub struct DiscordConfig {
     pub content: Option<String>,
     /// Use the generic embed for other events (default) rather than
     /// answering `unsupported-event`.
-    #[serde(default = "yes", deserialize_with = "generic_flag")]
+    #[serde(default = "yes")]
     pub generic: bool,
 }
 
@@ -78,16 +78,6 @@ impl Default for DiscordConfig {
 
 fn yes() -> bool {
     true
-}
-
-/// `generic` must be a boolean; the message names the field.
-fn generic_flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Bool(flag) => Ok(flag),
-        other => Err(serde::de::Error::custom(format!(
-            "`generic` must be true or false, not {other}"
-        ))),
-    }
 }
 
 impl DiscordConfig {
@@ -174,14 +164,7 @@ mod tests {
     use super::*;
 
     fn event(event_type: &str, data: Value) -> Event {
-        Event {
-            id: "evt_1".into(),
-            source: "/triggers/trg_1".into(),
-            event_type: event_type.into(),
-            subject: None,
-            time: "2026-11-23T10:00:00.000Z".into(),
-            data: data.to_string(),
-        }
+        weir_sdk::testing::event(event_type, data.to_string())
     }
 
     fn config(value: Value) -> DiscordConfig {
@@ -258,8 +241,9 @@ mod tests {
         assert!(message(json!({"username": "x".repeat(81)})).contains("`username`"));
         assert!(message(json!({"avatar_url": "ftp://x"})).contains("`avatar_url`"));
         assert!(message(json!({"content": "x".repeat(2001)})).contains("`content`"));
-        let error = serde_json::from_value::<DiscordConfig>(json!({"generic": "no"})).expect_err("refused");
-        assert!(error.to_string().contains("`generic` must be true or false"));
-        assert!(serde_json::from_value::<DiscordConfig>(json!({"colour": 1})).is_err());
+        let error =
+            weir_sdk::config::from_value::<DiscordConfig>(json!({"generic": "no"})).expect_err("refused");
+        assert!(error.contains("at `generic`"), "{error}");
+        assert!(weir_sdk::config::from_value::<DiscordConfig>(json!({"colour": 1})).is_err());
     }
 }

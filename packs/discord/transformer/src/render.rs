@@ -231,12 +231,8 @@ mod tests {
 
     fn event(data: &str) -> Event {
         Event {
-            id: "evt_1".into(),
-            source: "/triggers/trg_1".into(),
-            event_type: "acme.thing.happened".into(),
             subject: Some("thing_1".into()),
-            time: "2026-11-23T10:00:00.000Z".into(),
-            data: data.into(),
+            ..weir_sdk::testing::event("acme.thing.happened", data)
         }
     }
 

@@ -45,24 +45,28 @@ pub const MAX_RECIPIENTS: usize = 50;
 /// The email transformer.
 pub struct Email;
 
-/// Rule configuration, as written; [`EmailConfig::check`] validates it.
-#[derive(Debug, Default, Deserialize)]
+/// Rule configuration, as written: types are checked while deserializing
+/// (errors name the field); [`EmailConfig::check`] validates the values.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
-    /// `"sendgrid"`, `"postmark"` or `"mailgun"` (required).
-    pub provider: Option<Value>,
-    /// Sender address (required).
-    pub from: Option<Value>,
-    /// Recipient address or list of addresses (required).
-    pub to: Option<Value>,
+    /// `"sendgrid"`, `"postmark"` or `"mailgun"`.
+    pub provider: Provider,
+    /// Sender address.
+    pub from: String,
+    /// Recipient address or list of addresses.
+    pub to: Value,
     /// Subject template with `{{field}}` placeholders.
-    pub subject: Option<Value>,
+    #[serde(default)]
+    pub subject: Option<String>,
     /// Data field whose value becomes Reply-To.
-    pub reply_to_field: Option<Value>,
+    #[serde(default)]
+    pub reply_to_field: Option<String>,
 }
 
 /// An email API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// SendGrid v3 mail/send.
     Sendgrid,
@@ -91,15 +95,6 @@ fn invalid(message: String) -> TransformError {
     TransformError::InvalidConfig(message)
 }
 
-/// A required or optional string setting, refused by name when not a string.
-fn string(name: &str, value: Option<Value>) -> Result<Option<String>, TransformError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(other) => Err(invalid(format!("`{name}` must be a string, not {other}"))),
-    }
-}
-
 fn address(name: &str, text: &str) -> Result<Address, TransformError> {
     Address::parse(text).map_err(|why| invalid(format!("`{name}`: `{}` {why}", text.escape_debug())))
 }
@@ -107,36 +102,19 @@ fn address(name: &str, text: &str) -> Result<Address, TransformError> {
 impl EmailConfig {
     /// Validates every field, naming the first bad one.
     pub fn check(self) -> Result<Settings, TransformError> {
-        let provider = match string("provider", self.provider)?.as_deref() {
-            Some("sendgrid") => Provider::Sendgrid,
-            Some("postmark") => Provider::Postmark,
-            Some("mailgun") => Provider::Mailgun,
-            Some(other) => {
-                return Err(invalid(format!(
-                    "`provider` must be \"sendgrid\", \"postmark\" or \"mailgun\", not \"{other}\""
-                )));
-            }
-            None => {
-                return Err(invalid(
-                    "`provider` is required: \"sendgrid\", \"postmark\" or \"mailgun\"".into(),
-                ));
-            }
-        };
-        let from = string("from", self.from)?.ok_or_else(|| invalid("`from` is required".into()))?;
-        let from = address("from", &from)?;
+        let from = address("from", &self.from)?;
         let to = match self.to {
-            None | Some(Value::Null) => return Err(invalid("`to` is required".into())),
-            Some(Value::String(one)) => vec![address("to", &one)?],
-            Some(Value::Array(list)) if list.is_empty() => {
+            Value::String(one) => vec![address("to", &one)?],
+            Value::Array(list) if list.is_empty() => {
                 return Err(invalid("`to` must list at least one address".into()));
             }
-            Some(Value::Array(list)) if list.len() > MAX_RECIPIENTS => {
+            Value::Array(list) if list.len() > MAX_RECIPIENTS => {
                 return Err(invalid(format!(
                     "`to` lists {} addresses; at most {MAX_RECIPIENTS} are allowed",
                     list.len()
                 )));
             }
-            Some(Value::Array(list)) => list
+            Value::Array(list) => list
                 .iter()
                 .enumerate()
                 .map(|(i, item)| match item {
@@ -144,24 +122,24 @@ impl EmailConfig {
                     other => Err(invalid(format!("`to[{i}]` must be a string, not {other}"))),
                 })
                 .collect::<Result<_, _>>()?,
-            Some(other) => {
+            other => {
                 return Err(invalid(format!(
                     "`to` must be an address or a list of them, not {other}"
                 )));
             }
         };
-        let subject = string("subject", self.subject)?;
+        let subject = self.subject;
         if let Some(subject) = &subject
             && (subject.trim().is_empty() || subject.chars().any(char::is_control))
         {
             return Err(invalid("`subject` must be one non-empty line".into()));
         }
-        let reply_to_field = string("reply_to_field", self.reply_to_field)?;
+        let reply_to_field = self.reply_to_field;
         if reply_to_field.as_deref().is_some_and(|f| f.trim().is_empty()) {
             return Err(invalid("`reply_to_field` must name a data field".into()));
         }
         Ok(Settings {
-            provider,
+            provider: self.provider,
             from,
             to,
             subject,
@@ -232,23 +210,18 @@ mod tests {
     use super::*;
 
     fn event(event_type: &str, data: Value) -> Event {
-        Event {
-            id: "evt_1".into(),
-            source: "/triggers/trg_1".into(),
-            event_type: event_type.into(),
-            subject: None,
-            time: "2026-11-23T10:00:00.000Z".into(),
-            data: data.to_string(),
-        }
+        weir_sdk::testing::event(event_type, data.to_string())
     }
 
     fn config(value: Value) -> EmailConfig {
         serde_json::from_value(value).expect("config shape")
     }
 
+    /// The invalid-config message, from deserializing (as the export macro
+    /// does) or from [`EmailConfig::check`].
     fn invalid_message(value: Value) -> String {
-        match config(value).check() {
-            Err(TransformError::InvalidConfig(message)) => message,
+        match weir_sdk::config::from_value::<EmailConfig>(value).map(EmailConfig::check) {
+            Err(message) | Ok(Err(TransformError::InvalidConfig(message))) => message,
             other => panic!("expected invalid-config, got {other:?}"),
         }
     }
@@ -264,7 +237,9 @@ mod tests {
             invalid_message(config)
         };
         assert!(with("provider", json!("smtp")).contains("`provider`"));
-        assert!(invalid_message(json!({"from": "a@b.c", "to": "d@e.f"})).contains("`provider` is required"));
+        assert!(
+            invalid_message(json!({"from": "a@b.c", "to": "d@e.f"})).contains("missing field `provider`")
+        );
         assert!(with("from", json!("forms.acme.test")).contains("`from`"));
         assert!(with("to", json!(["ok@acme.test", "bad@@acme.test"])).contains("`to[1]`"));
         assert!(with("to", json!("a@b.c\r\nBcc: x@evil.test")).contains("line break"));

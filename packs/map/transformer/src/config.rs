@@ -22,40 +22,47 @@ pub const MAX_PATH_LEN: usize = 1024;
 /// {"mapping": {"commit_sha": "$.head_commit.id", "author.name": "$.head_commit.author.name"},
 ///  "constants": {"source": "github"}, "missing": "omit", "arrays": "auto"}
 /// ```
+///
+/// Types are checked while deserializing (errors name the field, e.g.
+/// `mapping.sha`); [`MapConfig::compile`] checks keys and paths.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MapConfig {
     /// Output key (dotted for nesting) → RFC 9535 JSONPath into the event data.
     #[serde(default)]
-    pub mapping: Option<Value>,
+    pub mapping: Option<Map<String, Value>>,
     /// Output key (dotted for nesting) → fixed JSON value.
     #[serde(default)]
-    pub constants: Option<Value>,
-    /// `"null"`, `"omit"` (default) or `"error"`: what a path that selects
-    /// nothing produces.
+    pub constants: Option<Map<String, Value>>,
+    /// What a path that selects nothing produces (`null` means the default).
     #[serde(default)]
-    pub missing: Option<Value>,
-    /// `"auto"` (default: one node → the value, several → an array) or
-    /// `"always"` (always an array).
+    pub missing: Option<Missing>,
+    /// How the nodes a path selects become a value (`null` means the default).
     #[serde(default)]
-    pub arrays: Option<Value>,
+    pub arrays: Option<Arrays>,
 }
 
-/// What a path that selects no node produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a path that selects no node produces: `"null"`, `"omit"` (default)
+/// or `"error"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Missing {
     /// The key is set to `null`.
     Null,
     /// The key is left out (and so are parents left empty).
+    #[default]
     Omit,
     /// The delivery fails with `unsupported-event` naming the key.
     Error,
 }
 
-/// How the nodes a path selects become a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the nodes a path selects become a value: `"auto"` (default) or
+/// `"always"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Arrays {
     /// One node → that value; several → an array of them.
+    #[default]
     Auto,
     /// Always an array of the selected nodes.
     Always,
@@ -94,29 +101,8 @@ fn invalid(message: String) -> TransformError {
 impl MapConfig {
     /// Checks the configuration and parses every path.
     pub fn compile(self) -> Result<Plan, TransformError> {
-        let missing = match self.missing.as_ref().map(|v| v.as_str().ok_or(v)) {
-            None | Some(Ok("omit")) => Missing::Omit,
-            Some(Ok("null")) => Missing::Null,
-            Some(Ok("error")) => Missing::Error,
-            Some(Ok(other)) => {
-                return Err(invalid(format!(
-                    "`missing` must be \"null\", \"omit\" or \"error\", not \"{other}\""
-                )));
-            }
-            Some(Err(other)) => return Err(invalid(format!("`missing` must be a string, not {other}"))),
-        };
-        let arrays = match self.arrays.as_ref().map(|v| v.as_str().ok_or(v)) {
-            None | Some(Ok("auto")) => Arrays::Auto,
-            Some(Ok("always")) => Arrays::Always,
-            Some(Ok(other)) => {
-                return Err(invalid(format!(
-                    "`arrays` must be \"auto\" or \"always\", not \"{other}\""
-                )));
-            }
-            Some(Err(other)) => return Err(invalid(format!("`arrays` must be a string, not {other}"))),
-        };
-        let mapping = object_field("mapping", self.mapping)?;
-        let constants = object_field("constants", self.constants)?;
+        let mapping = self.mapping.unwrap_or_default();
+        let constants = self.constants.unwrap_or_default();
         if mapping.is_empty() && constants.is_empty() {
             return Err(invalid(
                 "`mapping` is empty: give at least one `\"output.key\": \"$.json.path\"` entry".to_owned(),
@@ -152,20 +138,9 @@ impl MapConfig {
         Ok(Plan {
             entries,
             constants,
-            missing,
-            arrays,
+            missing: self.missing.unwrap_or_default(),
+            arrays: self.arrays.unwrap_or_default(),
         })
-    }
-}
-
-/// An optional object-valued setting; anything but an object is refused by name.
-fn object_field(name: &str, value: Option<Value>) -> Result<Map<String, Value>, TransformError> {
-    match value {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(object)) => Ok(object),
-        Some(other) => Err(invalid(format!(
-            "`{name}` must be an object of `\"output.key\": …` entries, not {other}"
-        ))),
     }
 }
 
@@ -259,9 +234,10 @@ mod tests {
 
     use super::*;
 
+    /// Deserializes (as the export macro does) and compiles.
     fn compile(config: Value) -> Result<Plan, TransformError> {
-        serde_json::from_value::<MapConfig>(config)
-            .expect("shape")
+        weir_sdk::config::from_value::<MapConfig>(config)
+            .map_err(TransformError::InvalidConfig)?
             .compile()
     }
 
@@ -316,7 +292,9 @@ mod tests {
         assert!(message(compile(json!({"mapping": {"a": "$.a"}, "missing": "skip"}))).contains("`missing`"));
         assert!(message(compile(json!({"mapping": {"a": "$.a"}, "arrays": true}))).contains("`arrays`"));
         assert!(message(compile(json!({}))).contains("`mapping` is empty"));
-        assert!(message(compile(json!({"mapping": ["$.a"]}))).contains("`mapping` must be an object"));
+        assert!(message(compile(json!({"mapping": ["$.a"]}))).contains("`mapping`"));
+        let plan = compile(json!({"mapping": {"a": "$.a"}, "missing": null, "arrays": null})).expect("ok");
+        assert_eq!((plan.missing, plan.arrays), (Missing::Omit, Arrays::Auto));
         let plan =
             compile(json!({"constants": {"a": 1}, "missing": "error", "arrays": "always"})).expect("ok");
         assert_eq!((plan.missing, plan.arrays), (Missing::Error, Arrays::Always));

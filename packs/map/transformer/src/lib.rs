@@ -100,14 +100,7 @@ mod tests {
     use super::*;
 
     fn event(data: Value) -> Event {
-        Event {
-            id: "evt_test".into(),
-            source: "/triggers/trg_test".into(),
-            event_type: "github.push".into(),
-            subject: None,
-            time: "2026-11-23T10:00:00Z".into(),
-            data: data.to_string(),
-        }
+        weir_sdk::testing::event("github.push", data.to_string())
     }
 
     fn push() -> Value {

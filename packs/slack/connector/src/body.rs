@@ -11,9 +11,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use weir_sdk::host::{self, HashAlgorithm};
-use weir_sdk::{NewEvent, Receipt, Rejection, Reply, WebhookRequest, percent_decode};
-
-use crate::time::rfc3339_from_seconds;
+use weir_sdk::time::rfc3339_checked_from_unix_secs;
+use weir_sdk::{NewEvent, Receipt, Rejection, Reply, WebhookRequest, is_snake_case_name};
 
 /// Longest idempotency key accepted from Slack.
 const MAX_KEY_LEN: usize = 200;
@@ -24,9 +23,9 @@ const MAX_KEY_LEN: usize = 200;
 pub fn receipt(request: &WebhookRequest, signed_at: i64) -> Result<Receipt, Rejection> {
     let body = request.body_str()?;
     if is_form(request, body) {
-        form_receipt(body, signed_at)
+        form_receipt(request, signed_at)
     } else {
-        events_api_receipt(body)
+        events_api_receipt(request, body)
     }
 }
 
@@ -65,9 +64,9 @@ struct Item {
     channel: Option<String>,
 }
 
-fn events_api_receipt(body: &str) -> Result<Receipt, Rejection> {
-    let envelope: Envelope = serde_json::from_str(body)
-        .map_err(|error| Rejection::Malformed(format!("body is not valid JSON: {error}")))?;
+/// An Events API envelope; `body` is the request's body as text.
+fn events_api_receipt(request: &WebhookRequest, body: &str) -> Result<Receipt, Rejection> {
+    let envelope: Envelope = request.json()?;
     match envelope.kind.as_deref() {
         Some("url_verification") => {
             let challenge = envelope.challenge.filter(|c| !c.is_empty()).ok_or_else(|| {
@@ -102,7 +101,7 @@ fn event_callback(envelope: Envelope, body: &str) -> Result<NewEvent, Rejection>
     if let Some(channel) = channel_of(&inner) {
         event = event.with_subject(channel);
     }
-    if let Some(time) = envelope.event_time.and_then(rfc3339_from_seconds) {
+    if let Some(time) = envelope.event_time.and_then(rfc3339_checked_from_unix_secs) {
         event = event.with_time(time);
     }
     Ok(event)
@@ -120,38 +119,31 @@ fn channel_of(event: &InnerEvent) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
-fn form_receipt(body: &str, signed_at: i64) -> Result<Receipt, Rejection> {
-    let fields = parse_form(body);
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let event = if let Some(payload) = field("payload") {
+fn form_receipt(request: &WebhookRequest, signed_at: i64) -> Result<Receipt, Rejection> {
+    let fields = request.form_fields()?;
+    let event = if let Some(payload) = field(&fields, "payload") {
         interaction(payload)?
-    } else if field("command").is_some() {
+    } else if field(&fields, "command").is_some() {
         command(&fields)?
     } else {
         return Err(Rejection::Malformed(
             "form body has neither `payload` (interactivity) nor `command` (slash command)".to_owned(),
         ));
     };
-    Ok(Receipt::with_event(match rfc3339_from_seconds(signed_at) {
-        Some(time) => event.with_time(time),
-        None => event,
-    }))
+    Ok(Receipt::with_event(
+        match rfc3339_checked_from_unix_secs(signed_at) {
+            Some(time) => event.with_time(time),
+            None => event,
+        },
+    ))
 }
 
-/// `application/x-www-form-urlencoded` pairs, decoded, in order.
-fn parse_form(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
+/// The first value of form field `name`.
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 /// The fields of an interaction payload Weir needs.
@@ -203,20 +195,14 @@ fn interaction(payload: &str) -> Result<NewEvent, Rejection> {
 /// A slash command: `slack.command` keyed by `trigger_id`; the data is the
 /// form's fields as a JSON object of strings.
 fn command(fields: &[(String, String)]) -> Result<NewEvent, Rejection> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let trigger_id = check_key("trigger_id", field("trigger_id"))?;
+    let trigger_id = check_key("trigger_id", field(fields, "trigger_id"))?;
     let mut data = Map::new();
     for (key, value) in fields {
         data.entry(key.clone())
             .or_insert_with(|| Value::String(value.clone()));
     }
     let mut event = NewEvent::new("slack.command", trigger_id, Value::Object(data).to_string());
-    if let Some(channel) = field("channel_id").filter(|id| !id.is_empty()) {
+    if let Some(channel) = field(fields, "channel_id").filter(|id| !id.is_empty()) {
         event = event.with_subject(channel);
     }
     Ok(event)
@@ -224,18 +210,9 @@ fn command(fields: &[(String, String)]) -> Result<NewEvent, Rejection> {
 
 /// Slack's type names: lowercase letters, digits and `_`.
 fn check_name(field: &str, name: &str) -> Result<(), Rejection> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(Rejection::Malformed(format!(
-            "`{field}` `{name}` is not a Slack type name"
-        )))
-    }
+    is_snake_case_name(name)
+        .then_some(())
+        .ok_or_else(|| Rejection::Malformed(format!("`{field}` `{name}` is not a Slack type name")))
 }
 
 /// A present, non-empty identifier of at most [`MAX_KEY_LEN`] bytes.

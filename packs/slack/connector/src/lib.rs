@@ -19,60 +19,31 @@
 //! - slash-command forms become `slack.command` keyed by `trigger_id`.
 
 use serde::Deserialize;
+use weir_sdk::verify::Tolerance;
 use weir_sdk::{Connector, Receipt, Rejection, Secrets, WebhookRequest};
 
 mod body;
 mod signature;
 #[cfg(test)]
 mod testing;
-mod time;
 
 pub use signature::verify;
 
 /// Name of the secret this connector needs, as declared in `pack.toml`.
 pub const SECRET_NAME: &str = "signing-secret";
-/// Slack's recommended tolerance for `X-Slack-Request-Timestamp`, in seconds.
-pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
-/// The largest `tolerance_secs` accepted (one day).
-pub const MAX_TOLERANCE_SECS: u64 = 86_400;
 
 /// The Slack connector.
 pub struct SlackConnector;
 
 /// The trigger's connector settings; every field is optional.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackConfig {
     /// How far, in seconds, `X-Slack-Request-Timestamp` may be from the
-    /// receive time in either direction; 1 to 86400, default 300.
-    #[serde(default = "default_tolerance")]
-    pub tolerance_secs: u64,
-}
-
-fn default_tolerance() -> u64 {
-    DEFAULT_TOLERANCE_SECS
-}
-
-impl Default for SlackConfig {
-    fn default() -> Self {
-        Self {
-            tolerance_secs: DEFAULT_TOLERANCE_SECS,
-        }
-    }
-}
-
-impl SlackConfig {
-    /// Refuses a tolerance of zero or of more than a day.
-    pub fn check(&self) -> Result<(), Rejection> {
-        if (1..=MAX_TOLERANCE_SECS).contains(&self.tolerance_secs) {
-            Ok(())
-        } else {
-            Err(Rejection::Misconfigured(format!(
-                "`tolerance_secs` must be 1 to {MAX_TOLERANCE_SECS}, not {}",
-                self.tolerance_secs
-            )))
-        }
-    }
+    /// receive time in either direction; 1 to 86400, default 300 (Slack's
+    /// recommendation).
+    #[serde(default)]
+    pub tolerance_secs: Tolerance,
 }
 
 impl Connector for SlackConnector {
@@ -83,15 +54,10 @@ impl Connector for SlackConnector {
         secrets: &Secrets,
         config: SlackConfig,
     ) -> Result<Receipt, Rejection> {
-        if request.method != "POST" {
-            return Err(Rejection::MethodNotAllowed(format!(
-                "Slack sends requests with POST, not {}",
-                request.method
-            )));
-        }
-        config.check()?;
+        request.require_method("POST", "Slack sends requests")?;
+        let tolerance = config.tolerance_secs.validate()?;
         let secrets = secrets.require_all(SECRET_NAME)?;
-        let signed_at = signature::verify(request, &secrets, config.tolerance_secs)?;
+        let signed_at = signature::verify(request, &secrets, tolerance)?;
         body::receipt(request, signed_at)
     }
 }
@@ -104,7 +70,6 @@ mod tests {
     use crate::testing::{
         DOC_BODY, DOC_RECEIVED_MS, DOC_SECRET, DOC_SIGNATURE, DOC_TIMESTAMP, request, sign,
     };
-    use weir_sdk::Secret;
 
     fn doc_request(method: &str) -> WebhookRequest {
         request(
@@ -120,12 +85,7 @@ mod tests {
     }
 
     fn secrets(values: &[&str]) -> Secrets {
-        Secrets::new(
-            values
-                .iter()
-                .map(|value| Secret::new(SECRET_NAME, *value))
-                .collect(),
-        )
+        weir_sdk::testing::secrets(SECRET_NAME, values)
     }
 
     #[test]
@@ -211,7 +171,8 @@ mod tests {
             SlackConnector::receive(&request, &Secrets::default(), SlackConfig::default()),
             Err(Rejection::Misconfigured(reason)) if reason.contains(SECRET_NAME)
         ));
-        for tolerance_secs in [0, MAX_TOLERANCE_SECS + 1] {
+        for secs in [0, Tolerance::MAX_SECS + 1] {
+            let tolerance_secs = Tolerance::from_secs(secs);
             assert!(matches!(
                 SlackConnector::receive(&request, &secrets(&[DOC_SECRET]), SlackConfig { tolerance_secs }),
                 Err(Rejection::Misconfigured(reason)) if reason.contains("tolerance_secs")

@@ -2,7 +2,8 @@
 //! HMAC-SHA256 of `v0:{X-Slack-Request-Timestamp}:{raw body}` under the
 //! app's signing secret, and the timestamp must be recent.
 
-use weir_sdk::host::{self, HashAlgorithm};
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::verify::{Tolerance, hmac_any};
 use weir_sdk::{Rejection, WebhookRequest};
 
 /// Header carrying the signature, `v0=<hex>`.
@@ -11,13 +12,13 @@ pub const SIGNATURE_HEADER: &str = "x-slack-signature";
 pub const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";
 
 /// Checks the timestamp against `request.received_at_ms` (at most
-/// `tolerance_secs` away, in either direction), then the signature against
-/// each of `secrets` (several during a rotation). Returns the signed
-/// timestamp in seconds.
-pub fn verify(request: &WebhookRequest, secrets: &[&str], tolerance_secs: u64) -> Result<i64, Rejection> {
+/// `tolerance` away, in either direction: replays, or a skewed clock), then
+/// the signature against each of `secrets` (several during a rotation).
+/// Returns the signed timestamp in seconds.
+pub fn verify(request: &WebhookRequest, secrets: &[&str], tolerance: Tolerance) -> Result<i64, Rejection> {
     let timestamp_text = request.require_signature_header(TIMESTAMP_HEADER)?.trim();
     let timestamp = parse_timestamp(timestamp_text)?;
-    check_freshness(timestamp, request.received_at_ms, tolerance_secs)?;
+    tolerance.check(request, timestamp)?;
     let mac = signature_mac(request.require_signature_header(SIGNATURE_HEADER)?)?;
 
     let mut base = Vec::with_capacity(request.body.len() + timestamp_text.len() + 4);
@@ -25,12 +26,7 @@ pub fn verify(request: &WebhookRequest, secrets: &[&str], tolerance_secs: u64) -
     base.extend_from_slice(timestamp_text.as_bytes());
     base.push(b':');
     base.extend_from_slice(&request.body);
-    // Every secret is tried (no early exit) so the time taken does not say
-    // which one matched.
-    let matched = secrets.iter().fold(false, |matched, secret| {
-        host::verify_hmac(HashAlgorithm::Sha256, secret.as_bytes(), &base, &mac) | matched
-    });
-    if matched {
+    if hmac_any(HashAlgorithm::Sha256, secrets, &base, &[mac]) {
         Ok(timestamp)
     } else {
         Err(Rejection::Unauthorized(
@@ -46,26 +42,6 @@ fn parse_timestamp(text: &str) -> Result<i64, Rejection> {
             "`X-Slack-Request-Timestamp` `{text}` is not a Unix time in seconds"
         ))
     })
-}
-
-/// Refuses timestamps more than `tolerance_secs` before or after the time
-/// Weir received the request (replays, or a skewed clock).
-fn check_freshness(timestamp: i64, received_at_ms: u64, tolerance_secs: u64) -> Result<(), Rejection> {
-    let received = i64::try_from(received_at_ms / 1000).unwrap_or(i64::MAX);
-    let skew = received.saturating_sub(timestamp);
-    let tolerance = i64::try_from(tolerance_secs).unwrap_or(i64::MAX);
-    if skew > tolerance {
-        Err(Rejection::Stale(format!(
-            "`X-Slack-Request-Timestamp` is {skew} s old; at most {tolerance} s is accepted"
-        )))
-    } else if skew < -tolerance {
-        Err(Rejection::Stale(format!(
-            "`X-Slack-Request-Timestamp` is {} s in the future; at most {tolerance} s is accepted",
-            skew.unsigned_abs()
-        )))
-    } else {
-        Ok(())
-    }
 }
 
 /// The raw MAC from `v0=<hex>`.
@@ -106,7 +82,7 @@ mod tests {
     #[test]
     fn slacks_documented_example_verifies() {
         assert!(matches!(
-            verify(&doc_request(DOC_RECEIVED_MS), &[DOC_SECRET], 300),
+            verify(&doc_request(DOC_RECEIVED_MS), &[DOC_SECRET], Tolerance::default()),
             Ok(1_531_420_618)
         ));
     }
@@ -114,10 +90,10 @@ mod tests {
     #[test]
     fn a_rotated_secret_verifies_in_either_position() {
         let request = doc_request(DOC_RECEIVED_MS);
-        assert!(verify(&request, &["old-secret", DOC_SECRET], 300).is_ok());
-        assert!(verify(&request, &[DOC_SECRET, "new-secret"], 300).is_ok());
+        assert!(verify(&request, &["old-secret", DOC_SECRET], Tolerance::default()).is_ok());
+        assert!(verify(&request, &[DOC_SECRET, "new-secret"], Tolerance::default()).is_ok());
         assert!(matches!(
-            verify(&request, &["old-secret", "new-secret"], 300),
+            verify(&request, &["old-secret", "new-secret"], Tolerance::default()),
             Err(Rejection::Unauthorized(_))
         ));
     }
@@ -131,12 +107,12 @@ mod tests {
             DOC_RECEIVED_MS,
         );
         assert!(matches!(
-            verify(&tampered, &[DOC_SECRET], 300),
+            verify(&tampered, &[DOC_SECRET], Tolerance::default()),
             Err(Rejection::Unauthorized(_))
         ));
         let moved = request(Some(DOC_SIGNATURE), Some("1531420619"), DOC_BODY, DOC_RECEIVED_MS);
         assert!(matches!(
-            verify(&moved, &[DOC_SECRET], 300),
+            verify(&moved, &[DOC_SECRET], Tolerance::default()),
             Err(Rejection::Unauthorized(_))
         ));
     }
@@ -144,16 +120,23 @@ mod tests {
     #[test]
     fn the_tolerance_applies_in_both_directions() {
         let at_edge = DOC_RECEIVED_MS + 300_999;
-        assert!(verify(&doc_request(at_edge), &[DOC_SECRET], 300).is_ok());
+        assert!(verify(&doc_request(at_edge), &[DOC_SECRET], Tolerance::default()).is_ok());
         assert!(matches!(
-            verify(&doc_request(DOC_RECEIVED_MS + 301_000), &[DOC_SECRET], 300),
-            Err(Rejection::Stale(reason)) if reason.contains("301 s old")
+            verify(&doc_request(DOC_RECEIVED_MS + 301_000), &[DOC_SECRET], Tolerance::default()),
+            Err(Rejection::Stale(reason)) if reason.contains("301 s before")
         ));
         assert!(matches!(
-            verify(&doc_request(DOC_RECEIVED_MS - 301_000), &[DOC_SECRET], 300),
-            Err(Rejection::Stale(reason)) if reason.contains("in the future")
+            verify(&doc_request(DOC_RECEIVED_MS - 301_000), &[DOC_SECRET], Tolerance::default()),
+            Err(Rejection::Stale(reason)) if reason.contains("301 s after")
         ));
-        assert!(verify(&doc_request(DOC_RECEIVED_MS + 301_000), &[DOC_SECRET], 600).is_ok());
+        assert!(
+            verify(
+                &doc_request(DOC_RECEIVED_MS + 301_000),
+                &[DOC_SECRET],
+                Tolerance::from_secs(600)
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -186,7 +169,7 @@ mod tests {
             ),
         ];
         for (request, expected) in cases {
-            match verify(&request, &[DOC_SECRET], 300) {
+            match verify(&request, &[DOC_SECRET], Tolerance::default()) {
                 Err(Rejection::Unauthorized(reason)) => assert!(reason.contains(expected), "{reason}"),
                 other => panic!("expected unauthorized mentioning {expected}, got {other:?}"),
             }

@@ -1,7 +1,8 @@
 //! Shared test data: Slack's documented signing example and helpers.
 
-use weir_sdk::host::{self, HashAlgorithm};
-use weir_sdk::{Header, WebhookRequest};
+use weir_sdk::WebhookRequest;
+use weir_sdk::host::HashAlgorithm;
+use weir_sdk::testing::{RequestBuilder, sign_hex};
 
 /// Signing secret of Slack's example ("Verifying requests from Slack").
 pub const DOC_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -16,28 +17,16 @@ pub const DOC_RECEIVED_MS: u64 = 1_531_420_618_000;
 
 /// A request with `headers` and `body`.
 pub fn request(method: &str, headers: &[(&str, &str)], body: &str, received_at_ms: u64) -> WebhookRequest {
-    WebhookRequest {
-        method: method.into(),
-        query: String::new(),
-        headers: headers
-            .iter()
-            .map(|(name, value)| Header::new(*name, *value))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-        client_address: None,
-        received_at_ms,
-    }
+    RequestBuilder::post()
+        .method(method)
+        .headers(headers)
+        .body(body)
+        .received_at_ms(received_at_ms)
+        .build()
 }
 
 /// `v0=<hex>` for `body` signed at `timestamp` with `secret`.
 pub fn sign(secret: &str, timestamp: &str, body: &str) -> String {
     let base = format!("v0:{timestamp}:{body}");
-    format!(
-        "v0={}",
-        hex::encode(host::hmac(
-            HashAlgorithm::Sha256,
-            secret.as_bytes(),
-            base.as_bytes()
-        ))
-    )
+    format!("v0={}", sign_hex(HashAlgorithm::Sha256, secret, base))
 }

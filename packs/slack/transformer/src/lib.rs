@@ -23,7 +23,7 @@
 
 mod messages;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use weir_sdk::{Event, Outgoing, TransformError, Transformer};
 
@@ -50,18 +50,8 @@ pub struct SlackConfig {
     /// Posts to another channel where the webhook allows it, e.g. `"#deploys"`.
     pub channel: Option<String>,
     /// Also emit a Block Kit `blocks` array (one `section` with the text).
-    #[serde(default, deserialize_with = "blocks_flag")]
+    #[serde(default)]
     pub blocks: bool,
-}
-
-/// `blocks` must be a boolean; the message names the field.
-fn blocks_flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Bool(flag) => Ok(flag),
-        other => Err(serde::de::Error::custom(format!(
-            "`blocks` must be true or false, not {other}"
-        ))),
-    }
 }
 
 impl Transformer for Slack {
@@ -197,14 +187,7 @@ mod tests {
     use super::*;
 
     fn event(event_type: &str, data: Value) -> Event {
-        Event {
-            id: "evt_test".into(),
-            source: "/triggers/trg_test".into(),
-            event_type: event_type.into(),
-            subject: None,
-            time: "2026-11-23T10:00:00Z".into(),
-            data: data.to_string(),
-        }
+        weir_sdk::testing::event(event_type, data.to_string())
     }
 
     fn push(commits: usize) -> Value {
@@ -262,11 +245,9 @@ mod tests {
         assert_eq!(body["blocks"][0]["type"], "section");
         assert_eq!(body["blocks"][0]["text"]["type"], "mrkdwn");
         assert_eq!(body["blocks"][0]["text"]["text"], body["text"]);
-        let error = serde_json::from_value::<SlackConfig>(json!({"blocks": "yes"})).expect_err("refused");
-        assert!(
-            error.to_string().contains("`blocks` must be true or false"),
-            "{error}"
-        );
+        let error =
+            weir_sdk::config::from_value::<SlackConfig>(json!({"blocks": "yes"})).expect_err("refused");
+        assert!(error.contains("at `blocks`"), "{error}");
     }
 
     #[test]
