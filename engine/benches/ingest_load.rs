@@ -22,27 +22,27 @@
 #[path = "ingest_load/client.rs"]
 mod client;
 #[path = "ingest_load/load.rs"]
+#[allow(dead_code)] // shared with delivery_load
 mod load;
 #[path = "ingest_load/report.rs"]
 mod report;
 #[path = "ingest_load/targets.rs"]
+#[allow(dead_code)] // shared with delivery_load
 mod targets;
+#[path = "ingest_load/webhook.rs"]
+mod webhook;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use weir::config::Durability;
 
-use client::RequestTemplate;
 use load::{Outcome, Target};
 use report::{Row, print_closed, print_open};
 use targets::{Weir, start_bare};
-
-const SECRET: &str = "bench-secret";
+use webhook::{SECRET, push_payload, template};
 
 const HELP: &str = "\
 ingest_load [--seconds S] [--warmup S] [--rounds N] [--connections N]
@@ -111,33 +111,6 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// A ~2 KB GitHub push: the fixture with two commits, compact (as in the
-/// `pack_calls` benchmark).
-fn push_payload() -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(root.join("packs/github/fixtures/push.json")).expect("push fixture");
-    let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
-    if let Some(commits) = value["commits"].as_array_mut() {
-        commits.truncate(2);
-    }
-    value["head_commit"] = serde_json::Value::Null;
-    value.to_string().into_bytes()
-}
-
-fn template(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> Arc<RequestTemplate> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
-    mac.update(body);
-    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    let headers = [
-        ("content-type", "application/json".to_owned()),
-        ("user-agent", "GitHub-Hookshot/bench".to_owned()),
-        ("x-github-event", "push".to_owned()),
-        ("x-github-hook-id", "292430182".to_owned()),
-        ("x-hub-signature-256", signature),
-    ];
-    Arc::new(RequestTemplate::new(addr, path, &headers, body))
-}
-
 fn durability_name(durability: Durability) -> &'static str {
     match durability {
         Durability::Fsync => "fsync",
@@ -154,7 +127,10 @@ fn quiesce() {
     let waited = || {
         let waited = started.elapsed();
         if waited > Duration::from_secs(1) {
-            println!("  (waited {:.1} s for background work to finish)", waited.as_secs_f64());
+            println!(
+                "  (waited {:.1} s for background work to finish)",
+                waited.as_secs_f64()
+            );
         }
     };
     let cpu_ticks = || -> Option<u64> {
@@ -192,13 +168,14 @@ fn main() -> ExitCode {
         .build()
         .expect("generator runtime");
 
-    let body = push_payload();
+    let body = push_payload(None);
     let packs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins");
     let bare_addr = servers.block_on(start_bare());
     let bare = Target {
         addr: bare_addr,
-        template: template(bare_addr, "/api/v1/webhooks/wh_bare", &body),
+        templates: Arc::new([template(bare_addr, "/api/v1/webhooks/wh_bare", &body)]),
         collect_ids: false,
+        collect_acks: false,
     };
     let mut weirs = Vec::new();
     let mut weir_targets = Vec::new();
@@ -207,8 +184,9 @@ fn main() -> ExitCode {
         let path = generator.block_on(weir.create_trigger(SECRET));
         weir_targets.push(Target {
             addr: weir.addr(),
-            template: template(weir.addr(), &path, &body),
+            templates: Arc::new([template(weir.addr(), &path, &body)]),
             collect_ids: true,
+            collect_acks: false,
         });
         weirs.push(weir);
     }
@@ -239,7 +217,11 @@ fn main() -> ExitCode {
         scenarios.push((name, target, Some(n)));
     }
     let mut closed: Vec<Row> = scenarios.iter().map(|(name, ..)| Row::new(name)).collect();
-    let mut open: Vec<Row> = scenarios.iter().take(2).map(|(name, ..)| Row::new(name)).collect();
+    let mut open: Vec<Row> = scenarios
+        .iter()
+        .take(2)
+        .map(|(name, ..)| Row::new(name))
+        .collect();
     let mut acknowledged: Vec<Vec<String>> = vec![Vec::new(); weirs.len()];
     let mut failures = Vec::new();
     let mut note = |row: &mut Row, outcome: Outcome, ids: Option<usize>| {
@@ -260,7 +242,8 @@ fn main() -> ExitCode {
         for ((name, target, ids), row) in scenarios.iter().zip(&mut closed) {
             if wanted(name) {
                 quiesce();
-                let outcome = generator.block_on(load::closed_loop(target, options.connections, warmup, measure));
+                let outcome =
+                    generator.block_on(load::closed_loop(target, options.connections, warmup, measure));
                 note(row, outcome, *ids);
             }
         }

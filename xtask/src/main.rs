@@ -69,7 +69,7 @@ fn main() -> anyhow::Result<()> {
                 .args(["bench", "-p", "weir", "--bench", "ingest_load", "--"])
                 .args(rest.iter().skip_while(|arg| *arg == "--")))
         }
-"bench-delivery" => {
+        "bench-delivery" => {
             packs(&root)?;
             run(Command::new(cargo())
                 .current_dir(&root)

@@ -101,7 +101,10 @@ impl Connection {
         let read = self.stream.read(&mut self.buf[len..]).await?;
         self.buf.truncate(len + read);
         if read == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed the connection"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "server closed the connection",
+            ));
         }
         Ok(())
     }
@@ -129,7 +132,10 @@ fn header_value<'a>(head: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 
 fn content_length(head: &[u8]) -> io::Result<usize> {
     if header_value(head, b"transfer-encoding").is_some() {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "chunked responses are not supported"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "chunked responses are not supported",
+        ));
     }
     Ok(header_value(head, b"content-length")
         .and_then(|v| std::str::from_utf8(v).ok())

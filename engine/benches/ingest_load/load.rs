@@ -20,10 +20,25 @@ use super::client::{Connection, RequestTemplate, first_event_id};
 pub struct Target {
     /// The server.
     pub addr: SocketAddr,
-    /// The request, with a slot for the delivery id.
-    pub template: Arc<RequestTemplate>,
+    /// The requests, each with a slot for the delivery id; request `n`
+    /// uses template `n % len` (the delivery benchmark signs one body per
+    /// destination shard).
+    pub templates: Arc<[RequestTemplate]>,
     /// Keep the event id of every `202` (Weir) for the correctness check.
     pub collect_ids: bool,
+    /// Keep every `202`'s event id, arrival time and template index
+    /// (the delivery benchmark's latency from acceptance).
+    pub collect_acks: bool,
+}
+
+/// One acknowledged request (when [`Target::collect_acks`]).
+pub struct Ack {
+    /// The event id the `202` named.
+    pub event_id: String,
+    /// When the `202` arrived.
+    pub at: Instant,
+    /// Which template the request used.
+    pub template: usize,
 }
 
 /// What one run of load saw.
@@ -40,6 +55,8 @@ pub struct Outcome {
     pub accepted: u64,
     /// Event ids from every `202` (when collected).
     pub event_ids: Vec<String>,
+    /// Every `202` with its time (when collected).
+    pub acks: Vec<Ack>,
     /// Answers other than `202`, by status.
     pub other_statuses: BTreeMap<u16, u64>,
     /// Connection errors (connect, write or read failed).
@@ -55,6 +72,7 @@ impl Outcome {
         self.accepted_in_window += other.accepted_in_window;
         self.accepted += other.accepted;
         self.event_ids.extend(other.event_ids);
+        self.acks.extend(other.acks);
         for (status, count) in other.other_statuses {
             *self.other_statuses.entry(status).or_default() += count;
         }
@@ -70,10 +88,11 @@ impl Outcome {
 /// Delivery ids unique across the process (each run uses fresh stores).
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
-fn next_delivery(out: &mut String) {
+fn next_delivery(out: &mut String) -> u64 {
     out.clear();
     let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);
     let _ = write!(out, "bench-{:08x}-{n:012}", std::process::id());
+    n
 }
 
 fn micros(duration: Duration) -> u32 {
@@ -119,17 +138,28 @@ impl Worker {
                 }
             }
         }
-        next_delivery(&mut self.delivery);
-        self.target.template.render(&self.delivery, &mut self.request);
+        let n = next_delivery(&mut self.delivery);
+        let templates = &self.target.templates;
+        let template = usize::try_from(n).unwrap_or(0) % templates.len().max(1);
+        templates[template].render(&self.delivery, &mut self.request);
         let connection = self.connection.as_mut()?;
         let (accepted, close) = match connection.exchange(&self.request).await {
             Ok(response) => {
                 let accepted = response.status == 202;
                 if accepted {
                     self.outcome.accepted += 1;
-                    if self.target.collect_ids {
+                    if self.target.collect_ids || self.target.collect_acks {
                         let id = first_event_id(response.body).unwrap_or_default().to_owned();
-                        self.outcome.event_ids.push(id);
+                        if self.target.collect_acks {
+                            self.outcome.acks.push(Ack {
+                                event_id: id.clone(),
+                                at: Instant::now(),
+                                template,
+                            });
+                        }
+                        if self.target.collect_ids {
+                            self.outcome.event_ids.push(id);
+                        }
                     }
                 } else {
                     *self.outcome.other_statuses.entry(response.status).or_default() += 1;
@@ -154,7 +184,12 @@ impl Worker {
 
 /// `connections` connections sending back to back for `warmup` and then
 /// `measure`; latencies and throughput over the measured window only.
-pub async fn closed_loop(target: &Target, connections: usize, warmup: Duration, measure: Duration) -> Outcome {
+pub async fn closed_loop(
+    target: &Target,
+    connections: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> Outcome {
     let measure_from = Instant::now() + warmup;
     let end = measure_from + measure;
     let tasks: Vec<_> = (0..connections)

@@ -123,9 +123,13 @@ pub fn print_closed(rows: &[Row], connections: usize) {
 
 /// The open-loop table: medians over rounds, worst max.
 pub fn print_open(rows: &[Row], rate: u32) {
-    println!("open loop, {rate} req/s offered, latency from scheduled send time (median of rounds; max is the worst round):");
+    println!(
+        "open loop, {rate} req/s offered, latency from scheduled send time (median of rounds; max is the worst round):"
+    );
     println!();
-    println!("| scenario | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | generator send lag p99 ms | p99 per round |");
+    println!(
+        "| scenario | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | generator send lag p99 ms | p99 per round |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     for row in rows.iter().filter(|row| !row.rounds.is_empty()) {
         println!(

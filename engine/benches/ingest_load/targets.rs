@@ -48,14 +48,22 @@ pub struct Weir {
 impl Weir {
     /// Starts Weir on a fresh store with only the github pack installed.
     pub async fn start(durability: Durability, packs: &Path) -> Self {
+        Self::start_with(durability, packs, &["github"], |_| {}).await
+    }
+
+    /// Starts Weir on a fresh store with the named packs installed, its
+    /// configuration adjusted by `configure`.
+    pub async fn start_with(
+        durability: Durability,
+        packs: &Path,
+        names: &[&str],
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let temp = tempfile::tempdir().expect("temp dir");
         let data = temp.path().join("data");
         let plugins = temp.path().join("plugins");
-        let github = plugins.join("github");
-        std::fs::create_dir_all(&github).expect("plugins dir");
-        for file in ["pack.toml", "github.wasm"] {
-            std::fs::copy(packs.join("github").join(file), github.join(file))
-                .expect("github pack built: run `cargo xtask bench-ingest`");
+        for name in names {
+            copy_dir(&packs.join(name), &plugins.join(name));
         }
         let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("addr"),
@@ -65,6 +73,7 @@ impl Weir {
             ..Config::default()
         };
         config.ingest.durability = durability;
+        configure(&mut config);
         let handle = Server::start(config).await.expect("weir starts");
         Self {
             durability,
@@ -81,26 +90,43 @@ impl Weir {
 
     /// Creates a github trigger; returns the webhook path.
     pub async fn create_trigger(&self, secret: &str) -> String {
-        let response = reqwest::Client::new()
-            .post(format!("http://{}/api/v1/triggers", self.addr()))
-            .bearer_auth(ADMIN_TOKEN)
-            .header("content-type", "application/json")
-            .body(
+        let trigger = self
+            .create(
+                "/api/v1/triggers",
                 json!({
                     "name": "bench pushes",
                     "connector": "github",
                     "secrets": {"webhook-secret": secret},
-                })
-                .to_string(),
+                }),
             )
-            .send()
-            .await
-            .expect("create trigger");
-        assert_eq!(response.status().as_u16(), 201, "trigger created");
-        let trigger: serde_json::Value =
-            serde_json::from_slice(&response.bytes().await.expect("trigger body")).expect("trigger json");
+            .await;
         let key = trigger["webhook_key"].as_str().expect("webhook key");
         format!("/api/v1/webhooks/{key}")
+    }
+
+    /// `POST`s `body` to the admin API at `path`, expecting `201`; returns
+    /// the created object.
+    pub async fn create(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .post(format!("http://{}{path}", self.addr()))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("admin request");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("admin answer");
+        assert_eq!(status, 201, "{path}: {}", String::from_utf8_lossy(&bytes));
+        serde_json::from_slice(&bytes).expect("admin json")
+    }
+
+    /// Stops Weir gracefully and reopens its store.
+    pub async fn stop_and_open(&mut self) -> Store {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown().await.expect("clean shutdown");
+        }
+        Store::open(&self.data, Durability::Flush).expect("store reopens")
     }
 
     /// Stops Weir gracefully, reopens its store and checks it against the
@@ -135,6 +161,20 @@ impl Weir {
             stored: stored.len(),
             missing,
             duplicates,
+        }
+    }
+}
+
+/// Copies an installed pack (its manifest, components and schemas).
+fn copy_dir(source: &Path, target: &Path) {
+    std::fs::create_dir_all(target).expect("plugins dir");
+    for entry in std::fs::read_dir(source).expect("pack built: run `cargo xtask packs`") {
+        let path = entry.expect("pack file").path();
+        let to = target.join(path.file_name().expect("file name"));
+        if path.is_dir() {
+            copy_dir(&path, &to);
+        } else {
+            std::fs::copy(&path, &to).expect("copy pack");
         }
     }
 }
