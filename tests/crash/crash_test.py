@@ -30,6 +30,13 @@ def arguments(description):
     parser.add_argument("--max-up", type=float, default=2.0, help="longest time up before a kill, s (default 2.0)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--durability",
+        choices=["fsync", "flush", "none"],
+        default=None,
+        help="run Weir with this ingest.durability (default: Weir's own, fsync); "
+        "`none` acknowledges before flushing and should make the test fail",
+    )
     return parser
 
 
@@ -108,7 +115,7 @@ def main():
     if not os.path.exists(args.binary):
         sys.exit(f"no weir binary at {args.binary}: run `cargo xtask crash-test`")
     workdir = tempfile.mkdtemp(prefix="weir-crash-")
-    engine = weirproc.Engine(args.binary, workdir, ["github"])
+    engine = weirproc.Engine(args.binary, workdir, ["github"], weirproc.config_args(workdir, args.durability))
     print(
         f"ingest crash test: seed {seed}, {args.kills} kills, {args.threads} threads at {args.rate:.0f}/s, "
         f"up {args.min_up}-{args.max_up} s between kills, dir {workdir}",

@@ -115,7 +115,10 @@ def main():
     workdir = tempfile.mkdtemp(prefix="weir-delivery-crash-")
     receiver = Receiver()
     engine = weirproc.Engine(
-        args.binary, workdir, ["github"], ["--allow-private-network", "127.0.0.1/32"]
+        args.binary,
+        workdir,
+        ["github"],
+        ["--allow-private-network", "127.0.0.1/32", *weirproc.config_args(workdir, args.durability)],
     )
     print(
         f"delivery crash test: seed {seed}, {args.kills} kills, {args.threads} threads at {args.rate:.0f}/s, "

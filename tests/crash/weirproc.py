@@ -38,6 +38,16 @@ def sign(body):
     return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
+def config_args(workdir, durability):
+    """`--config` arguments setting `ingest.durability`, or none."""
+    if durability is None:
+        return []
+    path = os.path.join(workdir, "weir.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f'[ingest]\ndurability = "{durability}"\n')
+    return ["--config", path]
+
+
 class Engine:
     """One `weir serve` on a fixed data dir and port, restartable."""
 
