@@ -25,6 +25,22 @@ cargo xtask <command>
                 build the packs, then fuzz the admin API with Schemathesis
                 against /openapi.json (tests/fuzz/fuzz_api.sh; ARGS go to
                 schemathesis, e.g. `-n 200`)
+  bench-ingest [-- ARGS]
+                build the packs, then run the ingest load benchmark (release):
+                Weir vs a bare axum handler, closed and open loop
+                (docs/benchmarks.md; `-- --help` lists ARGS)
+  bench-delivery [-- ARGS]
+                build the packs, then run the end-to-end delivery benchmark
+                (release): github webhooks in, slack-transformed deliveries
+                to loopback receivers (docs/benchmarks.md)
+  crash-test [-- ARGS]
+                build the release binary and the packs, then SIGKILL
+                `weir serve` repeatedly under webhook load and prove every
+                acknowledged event is stored once (tests/crash/crash_test.py)
+  crash-test-delivery [-- ARGS]
+                the same while Weir delivers to a local receiver: every
+                acknowledged event arrives, repeats keep their webhook-id
+                (tests/crash/delivery_crash_test.py)
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -56,12 +72,43 @@ fn main() -> anyhow::Result<()> {
                 .arg(root.join("tests/fuzz/fuzz_api.sh"))
                 .args(rest.iter().skip_while(|arg| *arg == "--")))
         }
+        "bench-ingest" => {
+            packs(&root)?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args(["bench", "-p", "weir", "--bench", "ingest_load", "--"])
+                .args(rest.iter().skip_while(|arg| *arg == "--")))
+        }
+        "bench-delivery" => {
+            packs(&root)?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args(["bench", "-p", "weir", "--bench", "delivery_load", "--"])
+                .args(rest.iter().skip_while(|arg| *arg == "--")))
+        }
+        "crash-test" => crash_test(&root, "crash_test.py", &rest),
+        "crash-test-delivery" => crash_test(&root, "delivery_crash_test.py", &rest),
         "" | "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
         }
         other => bail!("unknown command `{other}`\n\n{HELP}"),
     }
+}
+
+/// Builds the packs and the release binary, then runs one of the crash
+/// tests in `tests/crash/` (stdlib-only Python 3) against it.
+fn crash_test(root: &Path, script: &str, args: &[String]) -> anyhow::Result<()> {
+    packs(root)?;
+    run(Command::new(cargo())
+        .current_dir(root)
+        .args(["build", "--release", "-p", "weir"]))?;
+    run(Command::new("python3")
+        .current_dir(root)
+        .arg(root.join("tests/crash").join(script))
+        .arg("--binary")
+        .arg(root.join("target/release/weir"))
+        .args(args.iter().skip_while(|arg| *arg == "--")))
 }
 
 fn workspace_root() -> anyhow::Result<PathBuf> {

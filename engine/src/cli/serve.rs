@@ -81,10 +81,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.validate()?;
     init_logging(config.log.format);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = weir::server::runtime().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let mut server = Server::start(config).await?;
         if let Some(token) = server.take_admin_token() {

@@ -7,6 +7,7 @@
 mod health;
 pub mod observe;
 pub mod pack_watcher;
+mod runtime;
 mod state;
 
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use observe::RequestId;
+pub use runtime::runtime;
 pub use state::{AppInner, AppState};
 
 use crate::api::{self, AdminToken, ensure_admin_token};
