@@ -289,7 +289,7 @@ fn serve(root: &Path, args: &[String]) -> anyhow::Result<()> {
 }
 
 fn test(root: &Path) -> anyhow::Result<()> {
-    promtool()?;
+    test_tools()?;
     run(Command::new(cargo())
         .current_dir(root)
         .args(["test", "--workspace"]))?;
@@ -297,22 +297,32 @@ fn test(root: &Path) -> anyhow::Result<()> {
     second_language_pack(root)
 }
 
-/// `promtool` (Debian's `prometheus` package), which the end-to-end suite
-/// uses to validate `/metrics`: installed with apt-get when missing. The
-/// test fails with instructions if it is still not there.
-fn promtool() -> anyhow::Result<()> {
-    let present = |cmd: &str| {
+/// What the suite checks Weir against besides cargo, installed with
+/// apt-get when missing: `promtool` (Debian's `prometheus` package) to
+/// validate `/metrics`, and Python's `venv` with `ensurepip` (Debian's
+/// `python3-venv`) for the independent Standard Webhooks, HPKE and
+/// componentize-py checks. The tests fail with instructions if a tool is
+/// still missing.
+fn test_tools() -> anyhow::Result<()> {
+    let succeeds = |cmd: &str, args: &[&str]| {
         Command::new(cmd)
-            .arg("--version")
+            .args(args)
             .output()
             .is_ok_and(|out| out.status.success())
     };
-    if present("promtool") {
+    let mut missing = Vec::new();
+    if !succeeds("promtool", &["--version"]) {
+        missing.push("prometheus");
+    }
+    if !succeeds("python3", &["-c", "import venv, ensurepip"]) {
+        missing.extend(["python3", "python3-venv"]);
+    }
+    if missing.is_empty() {
         return Ok(());
     }
-    if !present("apt-get") {
+    if !succeeds("apt-get", &["--version"]) {
         bail!(
-            "`promtool` is missing and apt-get is not available: install Prometheus' promtool and put it on PATH"
+            "missing Debian packages {missing:?} and apt-get is not available: install promtool and Python 3 with venv"
         );
     }
     let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
@@ -325,8 +335,10 @@ fn promtool() -> anyhow::Result<()> {
         run(&mut command)
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "--no-install-recommends", "prometheus"])?;
-    if !present("promtool") {
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)?;
+    if !succeeds("promtool", &["--version"]) {
         bail!("installed Debian's `prometheus` package but `promtool` is still not on PATH");
     }
     Ok(())
