@@ -143,3 +143,19 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
         Self::new(rejection.status(), code, rejection.body_text())
     }
 }
+
+/// An error and its causes, `: `-separated (a cause already quoted by
+/// its parent is not repeated).
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -76,7 +76,11 @@ pub fn from_error(error: &reqwest::Error) -> Sent {
     } else {
         AttemptOutcome::NetworkError
     };
-    Sent::failed(outcome, Verdict::Retry { not_before: None }, error_chain(error))
+    Sent::failed(
+        outcome,
+        Verdict::Retry { not_before: None },
+        crate::error::error_chain(error),
+    )
 }
 
 /// Reads the status, headers and at most `preview_bytes` of the body, and
@@ -141,19 +145,4 @@ pub async fn from_response(mut response: reqwest::Response, preview_bytes: usize
         response_headers,
         response_body: String::from_utf8_lossy(&preview).into_owned(),
     }
-}
-
-/// An error and its causes, `: `-separated.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

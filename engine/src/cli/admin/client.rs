@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::Value;
+use weir::error::error_chain;
 
 use crate::cli::failure::Failure;
 
@@ -117,11 +118,18 @@ impl Client {
         }
         self.runtime.block_on(async {
             let response = request.send().await.map_err(|error| {
-                Failure::Connect(format!("cannot reach weir at `{}`: {}", self.base, chain(&error)))
+                Failure::Connect(format!(
+                    "cannot reach weir at `{}`: {}",
+                    self.base,
+                    error_chain(&error)
+                ))
             })?;
             let status = response.status();
             let bytes = response.bytes().await.map_err(|error| {
-                Failure::Connect(format!("reading the answer from `{url}`: {}", chain(&error)))
+                Failure::Connect(format!(
+                    "reading the answer from `{url}`: {}",
+                    error_chain(&error)
+                ))
             })?;
             let json = if bytes.is_empty() {
                 Value::Null
@@ -155,21 +163,6 @@ fn api_failure(status: reqwest::StatusCode, body: &Value) -> Failure {
             },
         },
     }
-}
-
-/// An error with its causes, `a: b: c`.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
