@@ -20,6 +20,10 @@
 
 #![allow(missing_docs)]
 
+/// The allocator `weir serve` runs with (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "ingest_load/client.rs"]
 #[allow(dead_code)]
 mod client;

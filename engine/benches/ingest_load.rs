@@ -11,6 +11,11 @@
 //!   counted from each request's scheduled send time, for Weir `fsync`
 //!   (and the bare handler, which shows the generator's own floor).
 //!
+//! Each closed-loop line also shows the process's CPU time per `202`
+//! (generator, server and the background work the run leaves, from
+//! `/proc/self/stat`): a figure that moves less than throughput when other
+//! work shares the cores, for comparing engine changes.
+//!
 //! At the end every Weir is stopped, its store reopened and checked: every
 //! `202`'s event id is stored and no delivery id is stored twice.
 //!
@@ -18,6 +23,10 @@
 //! options: `cargo xtask bench-ingest -- --help`.
 
 #![allow(missing_docs)]
+
+/// The allocator `weir serve` runs with (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "ingest_load/client.rs"]
 mod client;
@@ -133,18 +142,13 @@ fn quiesce() {
             );
         }
     };
-    let cpu_ticks = || -> Option<u64> {
-        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-    };
     let interval = Duration::from_millis(250);
     for _ in 0..40 {
-        let before = cpu_ticks();
+        let before = load::process_cpu_us();
         std::thread::sleep(interval);
         // Clock ticks are 10 ms: at most 2 ticks in 250 ms is under 8% of a core.
-        match (before, cpu_ticks()) {
-            (Some(before), Some(after)) if after.saturating_sub(before) <= 2 => return waited(),
+        match (before, load::process_cpu_us()) {
+            (Some(before), Some(after)) if after.saturating_sub(before) <= 20_000 => return waited(),
             (None, _) | (_, None) => return waited(),
             _ => {}
         }
@@ -242,8 +246,15 @@ fn main() -> ExitCode {
         for ((name, target, ids), row) in scenarios.iter().zip(&mut closed) {
             if wanted(name) {
                 quiesce();
-                let outcome =
+                let cpu_before = load::process_cpu_us();
+                let mut outcome =
                     generator.block_on(load::closed_loop(target, options.connections, warmup, measure));
+                // The run's CPU includes the background work it leaves
+                // (routing, sled's flusher), so wait for that first.
+                quiesce();
+                outcome.cpu_us = cpu_before
+                    .zip(load::process_cpu_us())
+                    .map_or(0, |(before, after)| after.saturating_sub(before));
                 note(row, outcome, *ids);
             }
         }

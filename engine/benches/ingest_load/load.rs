@@ -63,6 +63,19 @@ pub struct Outcome {
     pub errors: u64,
     /// Length of the measured window.
     pub window: Duration,
+    /// CPU time the whole process (generator, servers and their background
+    /// work) spent on the run, warm-up and catch-up included, in µs; set by
+    /// the caller ([`process_cpu_us`]), 0 when unknown.
+    pub cpu_us: u64,
+}
+
+/// CPU time (user + system) this process has used so far, in µs, from
+/// `/proc/self/stat` (clock ticks of 10 ms, the Linux `USER_HZ`).
+pub fn process_cpu_us() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10_000)
 }
 
 impl Outcome {
@@ -82,6 +95,14 @@ impl Outcome {
     /// `202`s per second in the measured window.
     pub fn accepted_per_second(&self) -> f64 {
         self.accepted_in_window as f64 / self.window.as_secs_f64()
+    }
+
+    /// Process CPU per `202`, in µs (NaN when not measured).
+    pub fn cpu_us_per_accept(&self) -> f64 {
+        if self.cpu_us == 0 || self.accepted == 0 {
+            return f64::NAN;
+        }
+        self.cpu_us as f64 / self.accepted as f64
     }
 }
 

@@ -11,6 +11,7 @@ struct Round {
     p999_ms: f64,
     max_ms: f64,
     lag_p99_ms: f64,
+    cpu_us: f64,
 }
 
 /// A scenario's rounds.
@@ -67,6 +68,7 @@ fn round(outcome: &Outcome) -> Round {
         p999_ms: percentile_ms(&latencies, 0.999),
         max_ms: latencies.last().map_or(f64::NAN, |&us| f64::from(us) / 1000.0),
         lag_p99_ms: percentile_ms(&lag, 0.99),
+        cpu_us: outcome.cpu_us_per_accept(),
     }
 }
 
@@ -88,11 +90,12 @@ pub fn one_line(outcome: &Outcome) -> String {
         format!("  send lag p99 {:.2} ms", r.lag_p99_ms)
     };
     format!(
-        "{:>9.0} accepted/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  ({} in window, {} non-202, {} errors){lag}",
+        "{:>9.0} accepted/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  CPU {:>4.0} µs/202  ({} in window, {} non-202, {} errors){lag}",
         r.per_second,
         r.p50_ms,
         r.p99_ms,
         r.max_ms,
+        r.cpu_us,
         outcome.latencies_us.len(),
         outcome.other_statuses.values().sum::<u64>(),
         outcome.errors,
@@ -104,18 +107,21 @@ pub fn one_line(outcome: &Outcome) -> String {
 pub fn print_closed(rows: &[Row], connections: usize) {
     println!("closed loop, {connections} connections (median of rounds):");
     println!();
-    println!("| scenario | accepted/s | p50 ms | p99 ms | ratio to bare | accepted/s per round |");
-    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    println!(
+        "| scenario | accepted/s | p50 ms | p99 ms | ratio to bare | CPU µs per 202 | accepted/s per round |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
     let bare = rows.first().map_or(f64::NAN, |row| row.median(|r| r.per_second));
     for row in rows.iter().filter(|row| !row.rounds.is_empty()) {
         let per_second = row.median(|r| r.per_second);
         println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
             row.name,
             per_second,
             row.median(|r| r.p50_ms),
             row.median(|r| r.p99_ms),
             per_second / bare,
+            row.median(|r| r.cpu_us),
             row.all(|r| r.per_second, 0),
         );
     }
