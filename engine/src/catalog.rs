@@ -11,7 +11,7 @@ use jsonpath_rust::parser::model::JpQuery;
 use crate::crypto::SecretBox;
 use crate::ids::{DestinationId, TenantId};
 use crate::model::{ApiToken, Destination, Ordering, Tenant, Trigger};
-use crate::rules::RuleSet;
+use crate::rules::{EventData, RuleSet};
 use crate::store::{Store, StoreError};
 
 /// Snapshots of triggers and rules. Readers take an `Arc` and never wait
@@ -224,7 +224,7 @@ impl ActiveDestination {
 
     /// The FIFO ordering key of an event, or `None` when the destination
     /// is unordered. A path that selects nothing gives the empty key.
-    pub fn ordering_key(&self, subject: Option<&str>, data: &serde_json::Value) -> Option<String> {
+    pub fn ordering_key(&self, subject: Option<&str>, data: &EventData<'_>) -> Option<String> {
         let Ordering::Fifo { key } = &self.destination.ordering else {
             return None;
         };
@@ -234,7 +234,7 @@ impl ActiveDestination {
         let node = self
             .ordering_path
             .as_ref()
-            .and_then(|path| jsonpath_rust::query::js_path_process(path, data).ok())
+            .and_then(|path| jsonpath_rust::query::js_path_process(path, data.value()).ok())
             .and_then(|nodes| nodes.into_iter().next().map(|n| n.val.clone()));
         Some(match node {
             Some(serde_json::Value::String(text)) => text,

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::catalog::Catalog;
 use crate::ids::DeliveryId;
 use crate::model::{Delivery, DeliveryStatus, FifoSlot, StoredEvent};
-use crate::rules::RuleSet;
+use crate::rules::{EventData, RuleSet};
 use crate::store::{Store, StoreError};
 use crate::time::now_ms;
 
@@ -93,9 +93,7 @@ impl Router {
 /// The deliveries `event` calls for under `rules`; deliveries to FIFO
 /// destinations join their ordering key's queue.
 pub fn plan(rules: &RuleSet, catalog: &Catalog, event: &StoredEvent, now: u64) -> Vec<Delivery> {
-    // Data that is not valid JSON cannot be stored, so `Null` only guards
-    // against a bug; conditions on it simply do not match.
-    let data = serde_json::from_str(event.draft.data.get()).unwrap_or(serde_json::Value::Null);
+    let data = EventData::new(event.draft.data.get());
     rules
         .matching(event, &data)
         .into_iter()

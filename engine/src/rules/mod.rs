@@ -7,4 +7,4 @@ mod set;
 
 pub use condition::{CompiledCondition, Condition, ConditionError, Operator, Predicate, TraceEntry};
 pub use glob::{EventTypePattern, InvalidPattern};
-pub use set::RuleSet;
+pub use set::{EventData, RuleSet};

@@ -1,5 +1,6 @@
 //! [`RuleSet`]: every enabled rule, compiled and ordered by priority.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -47,8 +48,8 @@ impl RuleSet {
     }
 
     /// The rules that match `event`, in firing order. `data` is the event's
-    /// parsed data, parsed once by the caller.
-    pub fn matching(&self, event: &StoredEvent, data: &Value) -> Vec<Arc<Rule>> {
+    /// data, parsed only if a condition needs it.
+    pub fn matching(&self, event: &StoredEvent, data: &EventData<'_>) -> Vec<Arc<Rule>> {
         self.rules
             .iter()
             .filter(|compiled| {
@@ -58,7 +59,10 @@ impl RuleSet {
                     && (rule.trigger_ids.is_empty()
                         || event.trigger_id().is_some_and(|t| rule.trigger_ids.contains(&t)))
                     && rule.event_types.iter().any(|p| p.matches(event.event_type()))
-                    && compiled.condition.as_ref().is_none_or(|c| c.evaluate(data))
+                    && compiled
+                        .condition
+                        .as_ref()
+                        .is_none_or(|c| c.evaluate(data.value()))
             })
             .map(|compiled| Arc::clone(&compiled.rule))
             .collect()
@@ -72,5 +76,119 @@ impl RuleSet {
     /// True when no rule is active.
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+}
+
+/// An event's data, parsed from its stored JSON on first use: most events
+/// reach no rule with a condition (or none at all), and parsing a body
+/// into a `Value` costs far more than matching tenant, trigger and type.
+pub struct EventData<'a> {
+    raw: &'a str,
+    parsed: OnceCell<Value>,
+}
+
+impl<'a> EventData<'a> {
+    /// The data of an event, stored as JSON text.
+    pub fn new(raw: &'a str) -> Self {
+        Self {
+            raw,
+            parsed: OnceCell::new(),
+        }
+    }
+
+    /// The parsed data. Stored data is always valid JSON, so `Null` only
+    /// guards against a bug; conditions on it simply do not match.
+    pub fn value(&self) -> &Value {
+        self.parsed
+            .get_or_init(|| serde_json::from_str(self.raw).unwrap_or(Value::Null))
+    }
+
+    /// True once [`EventData::value`] has parsed the data.
+    pub fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::ids::{DestinationId, EventId, RuleId, TenantId, TriggerId};
+
+    fn event(tenant: TenantId, trigger: TriggerId, data: &str) -> StoredEvent {
+        // Through text, as the store decodes it: the data is a `RawValue`,
+        // which only deserializes from JSON text.
+        let text = json!({
+            "source": "test",
+            "type": "github.push",
+            "time": "2026-11-24T00:00:00Z",
+            "data": serde_json::from_str::<Value>(data).unwrap(),
+            "weir": {
+                "tenant_id": tenant,
+                "trigger_id": trigger,
+                "idempotency_key": "k",
+                "received_at_ms": 0,
+            },
+        })
+        .to_string();
+        StoredEvent {
+            id: EventId::generate(),
+            draft: serde_json::from_str(&text).unwrap(),
+        }
+    }
+
+    fn rule(tenant: TenantId, condition: Option<Value>) -> Rule {
+        serde_json::from_value(json!({
+            "id": RuleId::generate(),
+            "tenant_id": tenant,
+            "name": "r",
+            "enabled": true,
+            "priority": 0,
+            "trigger_ids": [],
+            "event_types": ["github.*"],
+            "condition": condition,
+            "destination_id": DestinationId::generate(),
+            "transformer": null,
+            "transformer_config": {},
+            "created_at": "2026-11-24T00:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn data_is_parsed_only_when_a_condition_reads_it() {
+        let tenant = TenantId::generate();
+        let push = event(tenant, TriggerId::generate(), r#"{"ref": "refs/heads/main"}"#);
+
+        let (plain, failed) = RuleSet::compile([rule(tenant, None)]);
+        assert!(failed.is_empty());
+        let data = EventData::new(push.draft.data.get());
+        assert_eq!(plain.matching(&push, &data).len(), 1);
+        assert!(
+            !data.is_parsed(),
+            "a rule without a condition must not parse the data"
+        );
+
+        let other_tenant = rule(
+            TenantId::generate(),
+            Some(json!({"path": "$.ref", "op": "exists"})),
+        );
+        let (elsewhere, _) = RuleSet::compile([other_tenant]);
+        assert!(elsewhere.matching(&push, &data).is_empty());
+        assert!(!data.is_parsed(), "another tenant's rule must not parse the data");
+
+        let main_only = json!({"path": "$.ref", "op": "eq", "value": "refs/heads/main"});
+        let (conditional, _) = RuleSet::compile([rule(tenant, Some(main_only))]);
+        assert_eq!(conditional.matching(&push, &data).len(), 1);
+        assert!(data.is_parsed());
+    }
+
+    #[test]
+    fn unparsable_data_matches_no_condition() {
+        let data = EventData::new("{not json");
+        assert_eq!(data.value(), &Value::Null);
     }
 }
