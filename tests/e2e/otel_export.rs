@@ -43,9 +43,17 @@ fn start_weir(dirs: &TestDirs, port: u16, collector: &Collector, log: &File) -> 
 }
 
 /// The one span named `name` for which `matches` holds.
-fn one<'a>(spans: &'a [ExportedSpan], name: &str, matches: impl Fn(&ExportedSpan) -> bool) -> &'a ExportedSpan {
+fn one<'a>(
+    spans: &'a [ExportedSpan],
+    name: &str,
+    matches: impl Fn(&ExportedSpan) -> bool,
+) -> &'a ExportedSpan {
     let found: Vec<&ExportedSpan> = spans.iter().filter(|s| s.name == name && matches(s)).collect();
-    assert_eq!(found.len(), 1, "expected one such `{name}` span among:\n{spans:#?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one such `{name}` span among:\n{spans:#?}"
+    );
     found[0]
 }
 
@@ -86,9 +94,7 @@ async fn spans_follow_a_webhook_from_ingest_to_its_delivery_attempt() {
     let event_id = answer["event_ids"][0].as_str().expect("event id").to_owned();
     let delivery = eventually("the delivery", WAIT, || async {
         let deliveries = server.deliveries_of(&event_id).await;
-        deliveries
-            .into_iter()
-            .find(|d| d["status"] == "delivered")
+        deliveries.into_iter().find(|d| d["status"] == "delivered")
     })
     .await;
     assert_eq!(receiver.successes().len(), 1);

@@ -26,8 +26,7 @@ pub fn init(config: &Config) -> anyhow::Result<Telemetry> {
     let registry = tracing_subscriber::registry().with(filter).with(lines);
     #[cfg(feature = "otel")]
     {
-        let endpoint =
-            weir::telemetry::traces_endpoint(&config.telemetry, |name| std::env::var(name).ok());
+        let endpoint = weir::telemetry::traces_endpoint(&config.telemetry, |name| std::env::var(name).ok());
         let export = endpoint
             .map(|endpoint| weir::telemetry::TraceExport::start(&config.telemetry, &endpoint))
             .transpose()?;

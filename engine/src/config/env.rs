@@ -205,7 +205,10 @@ mod tests {
         assert_eq!(config.public_url.as_deref(), Some("https://hooks.example.com"));
         assert_eq!(config.log.format, crate::config::LogFormat::Json);
         assert!(!config.metrics.enabled);
-        assert_eq!(config.delivery.proxy.as_deref(), Some("http://egress.internal:4750"));
+        assert_eq!(
+            config.delivery.proxy.as_deref(),
+            Some("http://egress.internal:4750")
+        );
         assert_eq!(
             config.telemetry.otlp_endpoint.as_deref(),
             Some("http://127.0.0.1:4318")

@@ -49,7 +49,7 @@ impl TelemetryConfig {
                 return invalid(
                     "telemetry.otlp_endpoint",
                     "this `weir` was built without OpenTelemetry export: rebuild it with \
-                     `cargo build --release --features otel`, or remove the key"
+                     `cargo build --release --features otel`, or leave it unset"
                         .to_owned(),
                 );
             }
@@ -95,12 +95,16 @@ mod tests {
         assert!(text.contains("`telemetry.otlp_endpoint`"), "{text}");
         assert!(text.contains("--features otel"), "{text}");
         // Without an endpoint nothing is exported, so nothing is refused.
-        TelemetryConfig::default().validate(false).expect("no endpoint, no feature needed");
+        TelemetryConfig::default()
+            .validate(false)
+            .expect("no endpoint, no feature needed");
     }
 
     #[test]
     fn values_are_checked_when_the_exporter_is_built() {
-        with_endpoint("http://127.0.0.1:4318").validate(true).expect("valid");
+        with_endpoint("http://127.0.0.1:4318")
+            .validate(true)
+            .expect("valid");
         for (config, key) in [
             (with_endpoint("127.0.0.1:4318"), "telemetry.otlp_endpoint"),
             (with_endpoint("grpc://collector:4317"), "telemetry.otlp_endpoint"),

@@ -283,12 +283,7 @@ impl PluginHost {
 /// the pack's own refusal (`rejected`, `transform_error`) or the
 /// [`CallError::kind`].
 fn call_span(component: &str, kind: &'static str) -> tracing::Span {
-    tracing::info_span!(
-        "pack_call",
-        component,
-        kind,
-        outcome = tracing::field::Empty,
-    )
+    tracing::info_span!("pack_call", component, kind, outcome = tracing::field::Empty,)
 }
 
 /// Turns a wasmtime error into the typed failure it stands for.

@@ -101,7 +101,8 @@ impl<'a> Ledger<'a> {
     /// The request named `trigger`'s key.
     pub fn trigger(&mut self, trigger: &Trigger) {
         self.span.record("trigger", tracing::field::display(trigger.id));
-        self.span.record("tenant", tracing::field::display(trigger.tenant_id));
+        self.span
+            .record("tenant", tracing::field::display(trigger.tenant_id));
         if let Some(record) = &mut self.record {
             record.trigger_id = Some(trigger.id);
             record.tenant_id = Some(trigger.tenant_id);

@@ -84,7 +84,11 @@ impl Collector {
 /// `POST /v1/traces`: an `ExportTraceServiceRequest` in the OTLP JSON
 /// encoding. Anything else is refused with 400, which the test sees as
 /// missing spans.
-async fn export(State(shared): State<Arc<Mutex<Shared>>>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+async fn export(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
