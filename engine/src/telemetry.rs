@@ -3,12 +3,15 @@
 //! layer, batched on the tokio runtime and posted as OTLP/HTTP JSON to the
 //! collector named by `telemetry.otlp_endpoint`.
 //!
-//! The spans exported are the ones Weir creates anyway (see
-//! `ARCHITECTURE.md`): `request` (every HTTP request, with `request_id`),
-//! `ingest` (trigger, outcome), `pack_call` (component, outcome) and
-//! `delivery_attempt` (destination, delivery, `request_id`, status). The
-//! layer only exists when export is configured, so a build with the
-//! feature but without an endpoint costs nothing more than one without.
+//! The spans exported are Weir's `tracing` spans (see `ARCHITECTURE.md`):
+//! `request` (every HTTP request, with `request_id`), `ingest` (trigger,
+//! outcome), `pack_call` (component, outcome) and `delivery_attempt`
+//! (destination, delivery, `request_id`, status). The layer has its own
+//! filter, independent of `RUST_LOG` (which filters log lines): Weir's
+//! spans and events down to `debug`, other crates' from `info`. `ingest`
+//! and `pack_call` are `debug` spans, so they are only created when
+//! something exports them; the layer only exists when export is
+//! configured.
 //!
 //! The HTTP client is the reqwest 0.13 Weir already links for deliveries
 //! (a separate client instance: the collector usually lives on loopback or
@@ -22,8 +25,9 @@ use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
-use tracing::Subscriber;
+use tracing::{Level, Subscriber};
 use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::TelemetryConfig;
@@ -106,12 +110,18 @@ impl TraceExport {
         })
     }
 
-    /// The `tracing` layer feeding this export; add it to the subscriber.
+    /// The `tracing` layer feeding this export, with its own filter (see
+    /// the module docs); add it to the subscriber.
     pub fn layer<S>(&self) -> impl Layer<S> + use<S>
     where
         S: Subscriber + for<'span> LookupSpan<'span>,
     {
-        tracing_opentelemetry::layer().with_tracer(self.provider.tracer(SCOPE))
+        let spans = Targets::new()
+            .with_default(Level::INFO)
+            .with_target(SCOPE, Level::DEBUG);
+        tracing_opentelemetry::layer()
+            .with_tracer(self.provider.tracer(SCOPE))
+            .with_filter(spans)
     }
 
     /// The traces URL spans go to.

@@ -1,6 +1,9 @@
 //! The `tracing` subscriber of `weir serve`: log lines (text or JSON,
 //! filtered by `RUST_LOG`, default `info`) and, in a build with the `otel`
-//! feature and an endpoint configured, OpenTelemetry trace export.
+//! feature and an endpoint configured, OpenTelemetry trace export, whose
+//! layer has a filter of its own (`weir::telemetry`). Each layer is
+//! filtered separately, so a span only one of them wants is not formatted
+//! for the other.
 
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -23,7 +26,7 @@ pub fn init(config: &Config) -> anyhow::Result<Telemetry> {
         LogFormat::Text => fmt::layer().boxed(),
         LogFormat::Json => fmt::layer().json().boxed(),
     };
-    let registry = tracing_subscriber::registry().with(filter).with(lines);
+    let registry = tracing_subscriber::registry().with(lines.with_filter(filter));
     #[cfg(feature = "otel")]
     {
         let endpoint = weir::telemetry::traces_endpoint(&config.telemetry, |name| std::env::var(name).ok());

@@ -281,9 +281,10 @@ impl PluginHost {
 /// The span of one call of `component` (`pack/component`), a `kind`
 /// (`connector` or `transformer`); `outcome` is recorded at the end: `ok`,
 /// the pack's own refusal (`rejected`, `transform_error`) or the
-/// [`CallError::kind`].
+/// [`CallError::kind`]. `debug`, like `ingest`: nothing is spent on it
+/// unless traces are exported (or `RUST_LOG` asks for it).
 fn call_span(component: &str, kind: &'static str) -> tracing::Span {
-    tracing::info_span!("pack_call", component, kind, outcome = tracing::field::Empty,)
+    tracing::debug_span!("pack_call", component, kind, outcome = tracing::field::Empty,)
 }
 
 /// Turns a wasmtime error into the typed failure it stands for.

@@ -57,9 +57,12 @@ impl<'a> Ledger<'a> {
             .and_then(|value| value.to_str().ok())
             .and_then(|text| text.parse().ok())
             .unwrap_or(0);
-        // Created here, cheaply (no field formatted yet): the trigger and
-        // the outcome are recorded as they become known.
-        let span = tracing::info_span!(
+        // `debug`: log lines already have the `request` span with the
+        // request id, and trace export takes Weir's spans down to `debug`
+        // (see `telemetry`), so on the hot path this span costs nothing
+        // unless traces are exported. Fields are recorded as they become
+        // known.
+        let span = tracing::debug_span!(
             "ingest",
             trigger = Empty,
             tenant = Empty,

@@ -20,8 +20,8 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest client-supplied request id kept.
 const MAX_REQUEST_ID: usize = 128;
 /// Routes polled by probes and scrapers every few seconds. Their span is
-/// `debug`, so at the default `info` filter they fill neither the log nor
-/// an OpenTelemetry backend.
+/// `trace`, so they fill neither the log (default filter `info`) nor an
+/// OpenTelemetry backend (which takes Weir's spans down to `debug`).
 const PROBE_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
 /// The id of the request being served (a request extension).
@@ -55,7 +55,7 @@ pub async fn observe(State(app): State<AppState>, mut request: Request, next: Ne
     let method = method_label(request.method());
     request.extensions_mut().insert(RequestId(id.clone()));
     let span = if PROBE_ROUTES.contains(&route.as_str()) {
-        tracing::debug_span!("request", request_id = %id, method, route = %route, status = Empty)
+        tracing::trace_span!("request", request_id = %id, method, route = %route, status = Empty)
     } else {
         tracing::info_span!("request", request_id = %id, method, route = %route, status = Empty)
     };
