@@ -284,7 +284,7 @@ impl PluginHost {
 /// [`CallError::kind`]. `debug`, like `ingest`: nothing is spent on it
 /// unless traces are exported (or `RUST_LOG` asks for it).
 fn call_span(component: &str, kind: &'static str) -> tracing::Span {
-    tracing::debug_span!("pack_call", component, kind, outcome = tracing::field::Empty,)
+    tracing::debug_span!("pack_call", component, kind, outcome = tracing::field::Empty)
 }
 
 /// Turns a wasmtime error into the typed failure it stands for.
