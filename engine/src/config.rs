@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::model::{is_method_name, networks};
 
 mod env;
+mod telemetry;
 use crate::time::human_duration;
+
+pub use telemetry::TelemetryConfig;
 
 /// A configuration file or value that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +79,8 @@ pub struct Config {
     pub log: LogConfig,
     /// The `/metrics` endpoint.
     pub metrics: MetricsConfig,
+    /// OpenTelemetry trace export (`--features otel` builds).
+    pub telemetry: TelemetryConfig,
     /// The key sealing secrets at rest (destination headers): a file
     /// holding base64 of 32 bytes, created on first start when missing.
     /// Default `<data_dir>/encryption.key`; `WEIR_ENCRYPTION_KEY` (base64)
@@ -289,6 +294,7 @@ impl Default for Config {
             delivery: DeliveryConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
+            telemetry: TelemetryConfig::default(),
             encryption_key_file: None,
             encryption_key: None,
             bootstrap_admin_token: None,
@@ -464,7 +470,7 @@ impl Config {
         {
             return invalid("public_url", "must start with http:// or https://");
         }
-        Ok(())
+        self.telemetry.validate(cfg!(feature = "otel"))
     }
 
     /// The base URL webhook URLs are printed with, without a trailing `/`.

@@ -5,7 +5,8 @@
 //! [`ingest`] receives it and asks a connector in [`host`] to verify it,
 //! [`store`] commits it durably, [`router`] matches [`rules`] and schedules
 //! deliveries, and [`delivery`] transforms, signs and sends them. [`api`]
-//! is the admin HTTP API; [`server`] wires everything together.
+//! is the admin HTTP API; [`server`] wires everything together. With the
+//! `otel` cargo feature, `telemetry` exports their spans over OTLP.
 
 pub mod api;
 pub mod audit;
@@ -27,6 +28,8 @@ pub mod rules;
 pub mod schema;
 pub mod server;
 pub mod store;
+#[cfg(feature = "otel")]
+pub mod telemetry;
 pub mod time;
 
 pub use config::Config;

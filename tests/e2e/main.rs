@@ -21,6 +21,7 @@ mod hot_reload;
 mod ingest_policy;
 mod observability;
 mod openapi;
+mod otel_export;
 mod outbound_proxy;
 mod pack_cli;
 mod pack_fixtures;

@@ -11,20 +11,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::support::process::{free_port, terminate, wait_exit, wait_ready};
 use crate::support::server::{ADMIN_TOKEN, TestDirs, github_signature, json_body};
 use crate::support::{eventually, github_push_payload};
 
 const SECRET: &str = "shutdown-secret";
 const SENDERS: usize = 6;
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A free port on 127.0.0.1 (bound, then released for the child).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 fn start_weir(dirs: &TestDirs, port: u16, log: &Path) -> Child {
     let log = std::fs::File::create(log).expect("log file");
@@ -41,29 +34,6 @@ fn start_weir(dirs: &TestDirs, port: u16, log: &Path) -> Child {
         .stderr(log)
         .spawn()
         .expect("weir starts")
-}
-
-async fn wait_ready(http: &reqwest::Client, base: &str) {
-    eventually("weir to answer /readyz", WAIT, || async {
-        let response = http.get(format!("{base}/readyz")).send().await.ok()?;
-        (response.status() == 200).then_some(())
-    })
-    .await;
-}
-
-/// Waits (polling, bounded) for `child` to exit.
-async fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "weir did not exit after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// What happened to one webhook request.
@@ -156,11 +126,7 @@ async fn sigterm_under_load_loses_no_acknowledged_webhook() {
         (answered.load(Ordering::SeqCst) >= 60).then_some(())
     })
     .await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    terminate(&child);
     let status = wait_exit(&mut child).await;
     let mut answers = Vec::new();
     for sender in senders {
@@ -207,9 +173,7 @@ async fn sigterm_under_load_loses_no_acknowledged_webhook() {
             "acknowledged event {id} is missing after the restart"
         );
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    terminate(&child);
     let status = wait_exit(&mut child).await;
     assert!(status.success(), "{status}");
 }

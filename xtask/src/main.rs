@@ -382,6 +382,12 @@ fn ci(root: &Path) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The run above unifies the engine's dev-dependency features
+    // (`fault-injection`, `otel`) into every target; the default build,
+    // without them, is linted here (only the engine is checked again).
+    run(Command::new(cargo())
+        .current_dir(root)
+        .args(["clippy", "-p", "weir", "--", "-D", "warnings"]))?;
     run(Command::new(cargo()).current_dir(root.join("packs")).args([
         "clippy",
         "--all-targets",

@@ -5,6 +5,7 @@ mod admin;
 mod backup;
 mod failure;
 mod listen;
+mod logging;
 mod pack;
 mod serve;
 

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::ValueEnum;
-use tracing_subscriber::EnvFilter;
 use weir::config::LogFormat;
 use weir::{Config, Server};
+
+use super::logging;
 
 /// Options of `weir serve`; each overrides the config file and the
 /// `WEIR_<SECTION>_<KEY>` environment variables (`WEIR_LISTEN`,
@@ -79,10 +80,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         };
     }
     config.validate()?;
-    init_logging(config.log.format);
 
     let runtime = weir::server::runtime().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    // Trace export spawns its batch task on the runtime.
+    let telemetry = {
+        let _entered = runtime.enter();
+        logging::init(&config)?
+    };
+    let served = runtime.block_on(async move {
         let mut server = Server::start(config).await?;
         if let Some(token) = server.take_admin_token() {
             println!(
@@ -99,16 +104,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         server.wait().await.context("server failed")?;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
-    })
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    });
+    // Outside `block_on`, with the runtime alive: its workers run the
+    // export of the last spans while this thread waits.
+    telemetry.finish();
+    served
 }
 
 async fn wait_for_signal() {

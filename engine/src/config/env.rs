@@ -23,6 +23,9 @@ const PREFIX: &str = "WEIR_";
 const NOT_KEYS: [&str; 3] = ["WEIR_CONFIG", "WEIR_ADMIN_TOKEN", "WEIR_ENCRYPTION_KEY"];
 /// Top-level keys that are absent from the defaults (optional, text).
 const OPTIONAL_TOP_LEVEL: [&str; 2] = ["public_url", "encryption_key_file"];
+/// Keys of sections that are absent from the defaults (optional, text):
+/// `(section, key)`.
+const OPTIONAL_IN_SECTIONS: [(&str, &str); 2] = [("delivery", "proxy"), ("telemetry", "otlp_endpoint")];
 
 /// Where a variable goes: `(section, key)`, section `None` at the top.
 type Slot = (Option<String>, String);
@@ -110,6 +113,9 @@ fn slots(table: &Table) -> BTreeMap<String, Slot> {
     for name in OPTIONAL_TOP_LEVEL {
         slots.insert(var(&[name]), (None, name.to_owned()));
     }
+    for (section, key) in OPTIONAL_IN_SECTIONS {
+        slots.insert(var(&[section, key]), (Some(section.to_owned()), key.to_owned()));
+    }
     slots
 }
 
@@ -174,6 +180,9 @@ mod tests {
                 ("WEIR_PUBLIC_URL", "https://hooks.example.com"),
                 ("WEIR_LOG_FORMAT", "json"),
                 ("WEIR_METRICS_ENABLED", "no"),
+                ("WEIR_DELIVERY_PROXY", "http://egress.internal:4750"),
+                ("WEIR_TELEMETRY_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+                ("WEIR_TELEMETRY_SAMPLE_RATIO", "0.25"),
                 ("WEIR_ADMIN_TOKEN", "not a key"),
                 ("WEIRD", "ignored"),
                 ("WEIR_SOMETHING_ELSE", "ignored: not a section"),
@@ -196,6 +205,15 @@ mod tests {
         assert_eq!(config.public_url.as_deref(), Some("https://hooks.example.com"));
         assert_eq!(config.log.format, crate::config::LogFormat::Json);
         assert!(!config.metrics.enabled);
+        assert_eq!(
+            config.delivery.proxy.as_deref(),
+            Some("http://egress.internal:4750")
+        );
+        assert_eq!(
+            config.telemetry.otlp_endpoint.as_deref(),
+            Some("http://127.0.0.1:4318")
+        );
+        assert!((config.telemetry.sample_ratio - 0.25).abs() < f64::EPSILON);
     }
 
     #[test]

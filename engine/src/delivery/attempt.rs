@@ -91,12 +91,18 @@ impl Deliverer {
         let clock = Instant::now();
         let number = delivery.attempts + 1;
         // `request_id` is filled in from the event's metadata once it is
-        // read, so one id follows a webhook from ingest to every attempt.
+        // read, so one id follows a webhook from ingest to every attempt
+        // (in logs and in exported traces); the result fields once known.
         let span = tracing::info_span!(
             "delivery_attempt",
             delivery = %delivery.id,
             attempt = number,
+            destination = %delivery.destination_id,
+            event = %delivery.event_id,
             request_id = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            status_code = tracing::field::Empty,
+            next = tracing::field::Empty,
         );
         let sent = self
             .send(&delivery, destination.as_deref())
@@ -152,7 +158,13 @@ impl Deliverer {
         self.parts
             .metrics
             .delivery_attempt(attempt.outcome, delivery.status);
-        tracing::info!(parent: &span, outcome = ?attempt.outcome, status_code = ?attempt.status_code, next = ?delivery.status, "delivery attempt recorded");
+        span.record("outcome", api_name(attempt.outcome));
+        if let Some(code) = attempt.status_code {
+            span.record("status_code", code);
+        }
+        span.record("next", api_name(delivery.status));
+        // The outcome, status and next state are the span's fields.
+        tracing::info!(parent: &span, "delivery attempt recorded");
         if let Some(destination) = destination {
             self.update_health(&destination, &sent).await?;
         }
@@ -307,4 +319,12 @@ impl Deliverer {
             )),
         }
     }
+}
+
+/// A unit variant as the API spells it (`delivered`, `http_error`).
+fn api_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -1,10 +1,12 @@
 //! One pack call: a fresh `Store` with limits and a deadline, instantiate,
 //! call, classify any failure into a typed [`CallError`], enforce the
-//! output cap and forward the guest's stdout/stderr to the log.
+//! output cap and forward the guest's stdout/stderr to the log — all in a
+//! `pack_call` tracing span (component, kind, outcome).
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use tracing::Instrument as _;
 use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 
 use super::PluginHost;
@@ -141,6 +143,7 @@ impl PluginHost {
                 reference: reference.to_string(),
             })?;
         self.health.check(&connector.label)?;
+        let span = call_span(&connector.label, "connector");
         let started = Instant::now();
         let mut store = self.new_store(Arc::clone(&connector.label), connector.limits);
         let result = async {
@@ -150,11 +153,22 @@ impl PluginHost {
                 .call_receive(&mut store, request, secrets, config)
                 .await
         }
+        .instrument(span.clone())
         .await;
-        let result = self.finish(&mut store, connector.limits, result, |answer| match answer {
-            Ok(receipt) => receipt_size(receipt),
-            Err(_) => 0,
+        let result = span.in_scope(|| {
+            self.finish(&mut store, connector.limits, result, |answer| match answer {
+                Ok(receipt) => receipt_size(receipt),
+                Err(_) => 0,
+            })
         });
+        span.record(
+            "outcome",
+            match &result {
+                Ok(Ok(_)) => "ok",
+                Ok(Err(_)) => "rejected",
+                Err(error) => error.kind(),
+            },
+        );
         self.health
             .record(&connector.label, started.elapsed(), result.as_ref().err());
         result
@@ -175,6 +189,7 @@ impl PluginHost {
                 reference: reference.to_string(),
             })?;
         self.health.check(&transformer.label)?;
+        let span = call_span(&transformer.label, "transformer");
         let started = Instant::now();
         let mut store = self.new_store(Arc::clone(&transformer.label), transformer.limits);
         let result = async {
@@ -184,19 +199,30 @@ impl PluginHost {
                 .call_transform(&mut store, event, config)
                 .await
         }
+        .instrument(span.clone())
         .await;
-        let result = self.finish(&mut store, transformer.limits, result, |answer| match answer {
-            Ok(outgoing) => {
-                outgoing.body.len()
-                    + outgoing.content_type.len()
-                    + outgoing
-                        .headers
-                        .iter()
-                        .map(|h| h.name.len() + h.value.len())
-                        .sum::<usize>()
-            }
-            Err(_) => 0,
+        let result = span.in_scope(|| {
+            self.finish(&mut store, transformer.limits, result, |answer| match answer {
+                Ok(outgoing) => {
+                    outgoing.body.len()
+                        + outgoing.content_type.len()
+                        + outgoing
+                            .headers
+                            .iter()
+                            .map(|h| h.name.len() + h.value.len())
+                            .sum::<usize>()
+                }
+                Err(_) => 0,
+            })
         });
+        span.record(
+            "outcome",
+            match &result {
+                Ok(Ok(_)) => "ok",
+                Ok(Err(_)) => "transform_error",
+                Err(error) => error.kind(),
+            },
+        );
         self.health
             .record(&transformer.label, started.elapsed(), result.as_ref().err());
         result
@@ -250,6 +276,15 @@ impl PluginHost {
             }
         }
     }
+}
+
+/// The span of one call of `component` (`pack/component`), a `kind`
+/// (`connector` or `transformer`); `outcome` is recorded at the end: `ok`,
+/// the pack's own refusal (`rejected`, `transform_error`) or the
+/// [`CallError::kind`]. `debug`, like `ingest`: nothing is spent on it
+/// unless traces are exported (or `RUST_LOG` asks for it).
+fn call_span(component: &str, kind: &'static str) -> tracing::Span {
+    tracing::debug_span!("pack_call", component, kind, outcome = tracing::field::Empty)
 }
 
 /// Turns a wasmtime error into the typed failure it stands for.

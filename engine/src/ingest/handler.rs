@@ -13,6 +13,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::ALLOW;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use tracing::Instrument as _;
 
 use super::body::read_limited;
 use super::client::client_address;
@@ -63,7 +64,8 @@ pub async fn receive_webhook(
         received_at_ms,
         request_id: request_id.as_ref().map(|Extension(id)| id.0.as_str()),
     };
-    match walk(&app, &mut ledger, &inbound, body).await {
+    let span = ledger.span().clone();
+    match walk(&app, &mut ledger, &inbound, body).instrument(span).await {
         Ok(response) => {
             ledger.finish(response.status(), None);
             response

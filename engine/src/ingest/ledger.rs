@@ -2,6 +2,7 @@
 //! the request goes through ingest and handed to the request log writer
 //! when the answer is known — or, if the request is abandoned (the client
 //! went away and the handler was dropped), when it is dropped, as `499`.
+//! The same facts go onto the request's `ingest` tracing span.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -9,6 +10,7 @@ use std::time::Instant;
 
 use axum::http::header::{CONTENT_LENGTH, USER_AGENT};
 use axum::http::{HeaderMap, Method, StatusCode};
+use tracing::field::Empty;
 
 use super::request_log::RequestLog;
 use crate::ids::EventId;
@@ -24,6 +26,7 @@ const CLIENT_CLOSED: u16 = 499;
 
 /// One request's record in the making.
 pub struct Ledger<'a> {
+    span: tracing::Span,
     log: &'a RequestLog,
     metrics: &'a Metrics,
     started: Instant,
@@ -34,7 +37,8 @@ pub struct Ledger<'a> {
 
 impl<'a> Ledger<'a> {
     /// Starts the record of a request that arrived at `received_at` (wall
-    /// clock) and `started` (monotonic).
+    /// clock) and `started` (monotonic), and its `ingest` span (a child of
+    /// the current one, the `request` span with the request id).
     pub fn new(
         log: &'a RequestLog,
         metrics: &'a Metrics,
@@ -53,7 +57,22 @@ impl<'a> Ledger<'a> {
             .and_then(|value| value.to_str().ok())
             .and_then(|text| text.parse().ok())
             .unwrap_or(0);
+        // `debug`: log lines already have the `request` span with the
+        // request id, and trace export takes Weir's spans down to `debug`
+        // (see `telemetry`), so on the hot path this span costs nothing
+        // unless traces are exported. Fields are recorded as they become
+        // known.
+        let span = tracing::debug_span!(
+            "ingest",
+            trigger = Empty,
+            tenant = Empty,
+            outcome = Empty,
+            status = Empty,
+            error_code = Empty,
+            events = Empty,
+        );
         Self {
+            span,
             log,
             metrics,
             started,
@@ -77,8 +96,16 @@ impl<'a> Ledger<'a> {
         }
     }
 
+    /// The `ingest` span, to run the request's handling in.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     /// The request named `trigger`'s key.
     pub fn trigger(&mut self, trigger: &Trigger) {
+        self.span.record("trigger", tracing::field::display(trigger.id));
+        self.span
+            .record("tenant", tracing::field::display(trigger.tenant_id));
         if let Some(record) = &mut self.record {
             record.trigger_id = Some(trigger.id);
             record.tenant_id = Some(trigger.tenant_id);
@@ -118,6 +145,12 @@ impl<'a> Ledger<'a> {
             _ => None,
         };
         record.duration_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.span.record("status", status);
+        self.span.record("outcome", outcome_label(record.outcome));
+        self.span.record("events", record.event_ids.len());
+        if let Some(code) = &record.error_code {
+            self.span.record("error_code", code.as_ref());
+        }
         let trigger = record
             .trigger_id
             .map_or_else(|| "unknown".to_owned(), |id| id.to_string());
@@ -145,6 +178,15 @@ impl Drop for Ledger<'_> {
         if self.record.is_some() {
             self.send(CLIENT_CLOSED, Some(Cow::Borrowed("client_closed_request")));
         }
+    }
+}
+
+/// The outcome as the request log's API spells it.
+fn outcome_label(outcome: RequestOutcome) -> &'static str {
+    match outcome {
+        RequestOutcome::Accepted => "accepted",
+        RequestOutcome::Duplicate => "duplicate",
+        RequestOutcome::Rejected => "rejected",
     }
 }
 

@@ -1,8 +1,8 @@
 //! The outermost HTTP middleware: gives every request an id (a sane
 //! `X-Request-Id` from the client, else a new ULID), runs it in a tracing
-//! span carrying that id, returns the id on the response, and counts the
-//! request in the metrics by matched route template — never the raw path,
-//! which for webhooks holds the secret key.
+//! span carrying that id (and, once answered, the status), returns the id
+//! on the response, and counts the request in the metrics by matched route
+//! template — never the raw path, which for webhooks holds the secret key.
 
 use std::time::Instant;
 
@@ -11,6 +11,7 @@ use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument as _;
+use tracing::field::Empty;
 
 use super::AppState;
 
@@ -18,6 +19,10 @@ use super::AppState;
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest client-supplied request id kept.
 const MAX_REQUEST_ID: usize = 128;
+/// Routes polled by probes and scrapers every few seconds. Their span is
+/// `trace`, so they fill neither the log (default filter `info`) nor an
+/// OpenTelemetry backend (which takes Weir's spans down to `debug`).
+const PROBE_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
 /// The id of the request being served (a request extension).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +54,13 @@ pub async fn observe(State(app): State<AppState>, mut request: Request, next: Ne
         .to_owned();
     let method = method_label(request.method());
     request.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, method, route = %route);
-    let mut response = next.run(request).instrument(span).await;
+    let span = if PROBE_ROUTES.contains(&route.as_str()) {
+        tracing::trace_span!("request", request_id = %id, method, route = %route, status = Empty)
+    } else {
+        tracing::info_span!("request", request_id = %id, method, route = %route, status = Empty)
+    };
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.record("status", response.status().as_u16());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }

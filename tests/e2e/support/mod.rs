@@ -1,7 +1,9 @@
 //! Test harness: a Weir instance per test, a scriptable receiver, and
 //! helpers to sign and post webhooks.
 
+pub mod otlp;
 pub mod outbound;
+pub mod process;
 pub mod python;
 pub mod raw_http;
 pub mod receiver;

@@ -113,14 +113,21 @@ impl TestServer {
     pub async fn start(config: Config) -> Self {
         let handle = Server::start(config).await.expect("weir starts");
         let url = format!("http://{}", handle.local_addr());
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
         Self {
             handle: Some(handle),
             url,
-            http,
+            http: test_client(),
+        }
+    }
+
+    /// The helpers for a Weir running elsewhere at `url`, e.g. the real
+    /// binary started by the test (`support::process`); dropping it stops
+    /// nothing.
+    pub fn attach(url: String) -> Self {
+        Self {
+            handle: None,
+            url,
+            http: test_client(),
         }
     }
 
@@ -280,6 +287,17 @@ impl Drop for TestServer {
             handle.shutdown_token().cancel();
         }
     }
+}
+
+/// The HTTP client tests talk to Weir with.
+fn test_client() -> reqwest::Client {
+    // reqwest is built without a default TLS provider (Weir installs ring
+    // when it starts in-process, but not before `attach`).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
 }
 
 /// `sha256=<hex HMAC>` as GitHub signs, computed independently of Weir.
