@@ -96,7 +96,7 @@ pub struct Config {
     pub bootstrap_admin_token: Option<String>,
 }
 
-/// How log lines are written (to standard error).
+/// How log lines are written (to standard output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
