@@ -73,6 +73,11 @@ impl Deliverer {
         }
     }
 
+    /// How many attempts to destination `id` may be in flight at once.
+    pub fn max_in_flight(&self, _id: DestinationId) -> usize {
+        self.parts.config.per_destination_concurrency
+    }
+
     /// Attempts `delivery` (claimed, status `sending`) once and records the
     /// attempt and the delivery's next state. A delivery held back by its
     /// destination's rate limit is put back without counting an attempt.
