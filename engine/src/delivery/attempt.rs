@@ -103,7 +103,7 @@ impl Deliverer {
             attempt = number,
             request_id = tracing::field::Empty,
         );
-        let sent = self
+        let mut sent = self
             .send(&delivery, destination.as_deref())
             .instrument(span.clone())
             .await;
@@ -149,8 +149,9 @@ impl Deliverer {
             outcome: sent.outcome,
             status_code: sent.status_code,
             error: sent.error.clone(),
-            response_headers: sent.response_headers.clone(),
-            response_body: sent.response_body.clone(),
+            // Moved, not copied: health only needs the verdict below.
+            response_headers: std::mem::take(&mut sent.response_headers),
+            response_body: std::mem::take(&mut sent.response_body),
             next_attempt_at_ms,
         };
         store.record_attempt(&delivery, &attempt)?;
@@ -223,7 +224,7 @@ impl Deliverer {
             Ok(event) => event,
             Err(sent) => return sent,
         };
-        let outgoing = match render(&parts.host, destination, delivery, &event).await {
+        let outgoing = match render(&parts.host, destination, delivery, event).await {
             Ok(outgoing) => outgoing,
             Err(sent) => return sent,
         };

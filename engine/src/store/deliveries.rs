@@ -174,7 +174,9 @@ impl Store {
         let attempt_bytes = encode(attempt)?;
         let id = delivery.id.to_bytes();
         let trees = self.trees();
-        let _fifo = self.fifo_guard();
+        // Only FIFO queues need the lock: other deliveries touch no queue,
+        // and concurrent attempts should not wait on each other here.
+        let _fifo = delivery.fifo.is_some().then(|| self.fifo_guard());
         let handoff = match &delivery.fifo {
             Some(slot) if delivery.status.is_final() => Some(self.fifo_successor(delivery, slot)?),
             _ => None,
