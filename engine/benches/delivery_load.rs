@@ -3,7 +3,7 @@
 //! the push's `bench_shard`, transformer `slack`) to loopback receivers.
 //!
 //! Scenarios, each on a fresh Weir (durability `fsync`, `delivery.*`
-//! defaults):
+//! defaults unless `--concurrency` / `--per-destination` say otherwise):
 //! - `clean`: closed-loop ingest at full speed; delivered/s at the
 //!   receivers in the measured window (while ingest runs), then the drain.
 //! - `open`: a fixed offered rate (default 2,000 events/s); latency from
@@ -53,6 +53,7 @@ use webhook::{SECRET, push_payload, template};
 const HELP: &str = "\
 delivery_load [--destinations N] [--seconds S] [--warmup S] [--connections N]
               [--rate R] [--open-seconds S] [--slow-ms MS] [--quick] [--only WORD]
+              [--concurrency N] [--per-destination N]
 
   --destinations N  destinations, each with its receiver and rule (default 10)
   --seconds S       measured seconds of each closed-loop scenario (default 10)
@@ -65,6 +66,9 @@ delivery_load [--destinations N] [--seconds S] [--warmup S] [--connections N]
   --quick           3 s scenarios, 1 s warm-up, for a smoke test
   --only WORD       run only scenarios whose name contains WORD
                     (clean, open, failing, slow)
+  --concurrency N   delivery.concurrency (default: Weir's default)
+  --per-destination N
+                    delivery.per_destination_concurrency (default: Weir's)
 ";
 
 struct Options {
@@ -77,6 +81,8 @@ struct Options {
     slow_ms: u64,
     drain: u64,
     only: Option<String>,
+    concurrency: Option<usize>,
+    per_destination: Option<usize>,
 }
 
 fn options() -> Result<Options, String> {
@@ -90,6 +96,8 @@ fn options() -> Result<Options, String> {
         slow_ms: 1000,
         drain: 120,
         only: None,
+        concurrency: None,
+        per_destination: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -113,6 +121,13 @@ fn options() -> Result<Options, String> {
                 options.warmup = 1;
             }
             "--only" => options.only = Some(args.next().ok_or("--only needs a word")?),
+            "--concurrency" => {
+                options.concurrency = Some(usize::try_from(value("--concurrency")?).unwrap_or(1).max(1));
+            }
+            "--per-destination" => {
+                options.per_destination =
+                    Some(usize::try_from(value("--per-destination")?).unwrap_or(1).max(1));
+            }
             "--bench" => {}
             "--help" | "-h" => return Err(String::new()),
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
@@ -138,6 +153,7 @@ impl Setup {
         servers: &tokio::runtime::Runtime,
         generator: &tokio::runtime::Runtime,
         behaviours: &[Behaviour],
+        options: &Options,
     ) -> Self {
         let packs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins");
         let weir = servers.block_on(Weir::start_with(
@@ -149,6 +165,12 @@ impl Setup {
                     .delivery
                     .allow_private_networks
                     .push("127.0.0.1/32".parse().expect("network"));
+                if let Some(concurrency) = options.concurrency {
+                    config.delivery.concurrency = concurrency;
+                }
+                if let Some(cap) = options.per_destination {
+                    config.delivery.per_destination_concurrency = cap;
+                }
             },
         ));
         let receivers: Vec<Receiver> = behaviours
@@ -292,7 +314,7 @@ fn closed_scenario(
     servers: &tokio::runtime::Runtime,
     generator: &tokio::runtime::Runtime,
 ) -> (Figures, Vec<f64>) {
-    let mut setup = Setup::start(servers, generator, behaviours);
+    let mut setup = Setup::start(servers, generator, behaviours, options);
     let warmup = Duration::from_secs(options.warmup);
     let measure = Duration::from_secs(options.seconds);
     let t0 = Instant::now();
@@ -334,7 +356,7 @@ fn open_scenario(
     generator: &tokio::runtime::Runtime,
 ) -> Figures {
     let behaviours = vec![Behaviour::Healthy; options.destinations];
-    let mut setup = Setup::start(servers, generator, &behaviours);
+    let mut setup = Setup::start(servers, generator, &behaviours, options);
     let warmup = Duration::from_secs(options.warmup);
     let measure = Duration::from_secs(options.open_seconds);
     let t0 = Instant::now();
@@ -420,6 +442,14 @@ fn main() -> ExitCode {
         options.rate,
         options.open_seconds,
         options.slow_ms,
+    );
+    let defaults = weir::config::DeliveryConfig::default();
+    println!(
+        "delivery.concurrency {}, delivery.per_destination_concurrency {}",
+        options.concurrency.unwrap_or(defaults.concurrency),
+        options
+            .per_destination
+            .unwrap_or(defaults.per_destination_concurrency),
     );
     let wanted = |name: &str| options.only.as_deref().is_none_or(|word| name.contains(word));
     let healthy = vec![Behaviour::Healthy; options.destinations];
