@@ -253,7 +253,8 @@ pub struct DeliveryConfig {
     /// slow or stalling destination holds at most this many of the
     /// `concurrency` slots; its other due deliveries wait (in memory, or
     /// back in the due queue when too many wait) without taking slots
-    /// from other destinations. Default 16.
+    /// from other destinations. A destination's own `max_in_flight`
+    /// overrides it. Default 16.
     pub per_destination_concurrency: usize,
     /// Delay before each retry; the length is the number of retries.
     /// Default `["5s", "5m", "30m", "2h", "5h", "10h", "10h"]`.

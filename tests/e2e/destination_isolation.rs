@@ -1,7 +1,7 @@
 //! Per-destination isolation in the dispatcher: a destination that stalls
-//! holds at most its own cap of attempts (`delivery.per_destination_
-//! concurrency`), never the global pool, so a healthy destination keeps
-//! getting its deliveries; the stalled destination's other deliveries wait
+//! holds at most its own cap of attempts (its `max_in_flight`, else
+//! `delivery.per_destination_concurrency`), never the global pool, so a
+//! healthy destination keeps getting its deliveries; the stalled destination's other deliveries wait
 //! in memory and are put back in the due queue at a graceful stop, so they
 //! are delivered (once) after a restart.
 
@@ -44,15 +44,27 @@ async fn a_stalled_destination_holds_only_its_own_slots() {
     let mut config = test_config(&dirs);
     // With one shared pool of 4, the stalled destination's 6 deliveries
     // would take all 4 slots and nothing else would be sent until they
-    // time out (after 2 minutes).
+    // time out (after 2 minutes). Its own cap (2) overrides the instance's.
     config.delivery.concurrency = 4;
-    config.delivery.per_destination_concurrency = 2;
+    config.delivery.per_destination_concurrency = 3;
     let server = TestServer::start(config).await;
+    let (status, refused) = server
+        .post(
+            "/api/v1/destinations",
+            &json!({"name": "none", "url": stalled.url, "max_in_flight": 0}),
+        )
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (422, &json!("invalid_max_in_flight")),
+        "{refused}"
+    );
     let slow = destination(
         &server,
-        json!({"name": "stalled", "url": stalled.url, "timeout_ms": 120_000}),
+        json!({"name": "stalled", "url": stalled.url, "timeout_ms": 120_000, "max_in_flight": 2}),
     )
     .await;
+    assert_eq!(slow["max_in_flight"], 2, "{slow}");
     let fast = destination(&server, json!({"name": "healthy", "url": healthy.url})).await;
     rule(&server, "slow.tick", &slow).await;
     rule(&server, "fast.tick", &fast).await;

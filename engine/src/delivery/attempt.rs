@@ -73,9 +73,15 @@ impl Deliverer {
         }
     }
 
-    /// How many attempts to destination `id` may be in flight at once.
-    pub fn max_in_flight(&self, _id: DestinationId) -> usize {
-        self.parts.config.per_destination_concurrency
+    /// How many attempts to destination `id` may be in flight at once:
+    /// its own `max_in_flight`, or `delivery.per_destination_concurrency`.
+    pub fn max_in_flight(&self, id: DestinationId) -> usize {
+        self.parts
+            .catalog
+            .destination(id)
+            .and_then(|d| d.destination.max_in_flight)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(self.parts.config.per_destination_concurrency)
     }
 
     /// Attempts `delivery` (claimed, status `sending`) once and records the
