@@ -9,8 +9,9 @@
 //! - `open`: a fixed offered rate (default 2,000 events/s); latency from
 //!   each `202` reaching the generator to the receiver answering `200`.
 //! - `failing`, `slow`: as `clean`, but the first of the destinations (a
-//!   tenth, with the default 10) answers `500`, or answers `200` slowly;
-//!   the healthy destinations' rate is compared with theirs in `clean`.
+//!   tenth, with the default 10; the first `--unwell N` with that option)
+//!   answers `500`, or answers `200` slowly; the healthy destinations'
+//!   rate is compared with theirs in `clean`.
 //!
 //! After each scenario Weir is stopped and its store checked: events
 //! stored == `202`s, one delivery per event, delivered + pending == all.
@@ -53,7 +54,7 @@ use webhook::{SECRET, push_payload, template};
 const HELP: &str = "\
 delivery_load [--destinations N] [--seconds S] [--warmup S] [--connections N]
               [--rate R] [--open-seconds S] [--slow-ms MS] [--quick] [--only WORD]
-              [--concurrency N] [--per-destination N]
+              [--concurrency N] [--per-destination N] [--unwell N]
 
   --destinations N  destinations, each with its receiver and rule (default 10)
   --seconds S       measured seconds of each closed-loop scenario (default 10)
@@ -69,6 +70,8 @@ delivery_load [--destinations N] [--seconds S] [--warmup S] [--connections N]
   --concurrency N   delivery.concurrency (default: Weir's default)
   --per-destination N
                     delivery.per_destination_concurrency (default: Weir's)
+  --unwell N        destinations failing (`failing`) or slow (`slow`)
+                    (default 1)
 ";
 
 struct Options {
@@ -83,6 +86,7 @@ struct Options {
     only: Option<String>,
     concurrency: Option<usize>,
     per_destination: Option<usize>,
+    unwell: usize,
 }
 
 fn options() -> Result<Options, String> {
@@ -98,6 +102,7 @@ fn options() -> Result<Options, String> {
         only: None,
         concurrency: None,
         per_destination: None,
+        unwell: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -124,6 +129,7 @@ fn options() -> Result<Options, String> {
             "--concurrency" => {
                 options.concurrency = Some(usize::try_from(value("--concurrency")?).unwrap_or(1).max(1));
             }
+            "--unwell" => options.unwell = usize::try_from(value("--unwell")?).unwrap_or(1),
             "--per-destination" => {
                 options.per_destination =
                     Some(usize::try_from(value("--per-destination")?).unwrap_or(1).max(1));
@@ -135,6 +141,7 @@ fn options() -> Result<Options, String> {
         }
     }
     options.destinations = options.destinations.max(1);
+    options.unwell = options.unwell.clamp(1, options.destinations);
     options.connections = options.connections.max(1);
     Ok(options)
 }
@@ -453,13 +460,13 @@ fn main() -> ExitCode {
     );
     let wanted = |name: &str| options.only.as_deref().is_none_or(|word| name.contains(word));
     let healthy = vec![Behaviour::Healthy; options.destinations];
-    let with_one = |behaviour| {
+    let with_unwell = |behaviour| {
         let mut behaviours = healthy.clone();
-        behaviours[0] = behaviour;
+        behaviours[..options.unwell].fill(behaviour);
         behaviours
     };
-    let failing = with_one(Behaviour::Failing);
-    let slow = with_one(Behaviour::Slow(Duration::from_millis(options.slow_ms)));
+    let failing = with_unwell(Behaviour::Failing);
+    let slow = with_unwell(Behaviour::Slow(Duration::from_millis(options.slow_ms)));
     let mut results = Vec::new();
     let mut clean_rates = None;
     if wanted("clean") {
@@ -475,7 +482,7 @@ fn main() -> ExitCode {
         if wanted(name) {
             let (figures, _) = closed_scenario(name, behaviours, &options, &servers, &generator);
             if let Some(clean) = &clean_rates {
-                let clean_healthy: f64 = clean.iter().skip(1).sum();
+                let clean_healthy: f64 = clean.iter().skip(options.unwell).sum();
                 comparisons.push((name, figures.healthy_per_second / clean_healthy));
             }
             results.push(figures);
