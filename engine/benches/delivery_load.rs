@@ -3,14 +3,15 @@
 //! the push's `bench_shard`, transformer `slack`) to loopback receivers.
 //!
 //! Scenarios, each on a fresh Weir (durability `fsync`, `delivery.*`
-//! defaults):
+//! defaults unless `--concurrency` / `--per-destination` say otherwise):
 //! - `clean`: closed-loop ingest at full speed; delivered/s at the
 //!   receivers in the measured window (while ingest runs), then the drain.
 //! - `open`: a fixed offered rate (default 2,000 events/s); latency from
 //!   each `202` reaching the generator to the receiver answering `200`.
 //! - `failing`, `slow`: as `clean`, but the first of the destinations (a
-//!   tenth, with the default 10) answers `500`, or answers `200` slowly;
-//!   the healthy destinations' rate is compared with theirs in `clean`.
+//!   tenth, with the default 10; the first `--unwell N` with that option)
+//!   answers `500`, or answers `200` slowly; the healthy destinations'
+//!   rate is compared with theirs in `clean`.
 //!
 //! After each scenario Weir is stopped and its store checked: events
 //! stored == `202`s, one delivery per event, delivered + pending == all.
@@ -57,6 +58,7 @@ use webhook::{SECRET, push_payload, template};
 const HELP: &str = "\
 delivery_load [--destinations N] [--seconds S] [--warmup S] [--connections N]
               [--rate R] [--open-seconds S] [--slow-ms MS] [--quick] [--only WORD]
+              [--concurrency N] [--per-destination N] [--unwell N]
 
   --destinations N  destinations, each with its receiver and rule (default 10)
   --seconds S       measured seconds of each closed-loop scenario (default 10)
@@ -69,6 +71,11 @@ delivery_load [--destinations N] [--seconds S] [--warmup S] [--connections N]
   --quick           3 s scenarios, 1 s warm-up, for a smoke test
   --only WORD       run only scenarios whose name contains WORD
                     (clean, open, failing, slow)
+  --concurrency N   delivery.concurrency (default: Weir's default)
+  --per-destination N
+                    delivery.per_destination_concurrency (default: Weir's)
+  --unwell N        destinations failing (`failing`) or slow (`slow`)
+                    (default 1)
 ";
 
 struct Options {
@@ -81,6 +88,9 @@ struct Options {
     slow_ms: u64,
     drain: u64,
     only: Option<String>,
+    concurrency: Option<usize>,
+    per_destination: Option<usize>,
+    unwell: usize,
 }
 
 fn options() -> Result<Options, String> {
@@ -94,6 +104,9 @@ fn options() -> Result<Options, String> {
         slow_ms: 1000,
         drain: 120,
         only: None,
+        concurrency: None,
+        per_destination: None,
+        unwell: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -117,6 +130,14 @@ fn options() -> Result<Options, String> {
                 options.warmup = 1;
             }
             "--only" => options.only = Some(args.next().ok_or("--only needs a word")?),
+            "--concurrency" => {
+                options.concurrency = Some(usize::try_from(value("--concurrency")?).unwrap_or(1).max(1));
+            }
+            "--unwell" => options.unwell = usize::try_from(value("--unwell")?).unwrap_or(1),
+            "--per-destination" => {
+                options.per_destination =
+                    Some(usize::try_from(value("--per-destination")?).unwrap_or(1).max(1));
+            }
             "--bench" => {}
             "--help" | "-h" => return Err(String::new()),
             other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
@@ -124,6 +145,7 @@ fn options() -> Result<Options, String> {
         }
     }
     options.destinations = options.destinations.max(1);
+    options.unwell = options.unwell.clamp(1, options.destinations);
     options.connections = options.connections.max(1);
     Ok(options)
 }
@@ -142,6 +164,7 @@ impl Setup {
         servers: &tokio::runtime::Runtime,
         generator: &tokio::runtime::Runtime,
         behaviours: &[Behaviour],
+        options: &Options,
     ) -> Self {
         let packs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins");
         let weir = servers.block_on(Weir::start_with(
@@ -153,6 +176,12 @@ impl Setup {
                     .delivery
                     .allow_private_networks
                     .push("127.0.0.1/32".parse().expect("network"));
+                if let Some(concurrency) = options.concurrency {
+                    config.delivery.concurrency = concurrency;
+                }
+                if let Some(cap) = options.per_destination {
+                    config.delivery.per_destination_concurrency = cap;
+                }
             },
         ));
         let receivers: Vec<Receiver> = behaviours
@@ -296,7 +325,7 @@ fn closed_scenario(
     servers: &tokio::runtime::Runtime,
     generator: &tokio::runtime::Runtime,
 ) -> (Figures, Vec<f64>) {
-    let mut setup = Setup::start(servers, generator, behaviours);
+    let mut setup = Setup::start(servers, generator, behaviours, options);
     let warmup = Duration::from_secs(options.warmup);
     let measure = Duration::from_secs(options.seconds);
     let t0 = Instant::now();
@@ -338,7 +367,7 @@ fn open_scenario(
     generator: &tokio::runtime::Runtime,
 ) -> Figures {
     let behaviours = vec![Behaviour::Healthy; options.destinations];
-    let mut setup = Setup::start(servers, generator, &behaviours);
+    let mut setup = Setup::start(servers, generator, &behaviours, options);
     let warmup = Duration::from_secs(options.warmup);
     let measure = Duration::from_secs(options.open_seconds);
     let t0 = Instant::now();
@@ -425,15 +454,23 @@ fn main() -> ExitCode {
         options.open_seconds,
         options.slow_ms,
     );
+    let defaults = weir::config::DeliveryConfig::default();
+    println!(
+        "delivery.concurrency {}, delivery.per_destination_concurrency {}",
+        options.concurrency.unwrap_or(defaults.concurrency),
+        options
+            .per_destination
+            .unwrap_or(defaults.per_destination_concurrency),
+    );
     let wanted = |name: &str| options.only.as_deref().is_none_or(|word| name.contains(word));
     let healthy = vec![Behaviour::Healthy; options.destinations];
-    let with_one = |behaviour| {
+    let with_unwell = |behaviour| {
         let mut behaviours = healthy.clone();
-        behaviours[0] = behaviour;
+        behaviours[..options.unwell].fill(behaviour);
         behaviours
     };
-    let failing = with_one(Behaviour::Failing);
-    let slow = with_one(Behaviour::Slow(Duration::from_millis(options.slow_ms)));
+    let failing = with_unwell(Behaviour::Failing);
+    let slow = with_unwell(Behaviour::Slow(Duration::from_millis(options.slow_ms)));
     let mut results = Vec::new();
     let mut clean_rates = None;
     if wanted("clean") {
@@ -449,7 +486,7 @@ fn main() -> ExitCode {
         if wanted(name) {
             let (figures, _) = closed_scenario(name, behaviours, &options, &servers, &generator);
             if let Some(clean) = &clean_rates {
-                let clean_healthy: f64 = clean.iter().skip(1).sum();
+                let clean_healthy: f64 = clean.iter().skip(options.unwell).sum();
                 comparisons.push((name, figures.healthy_per_second / clean_healthy));
             }
             results.push(figures);

@@ -250,8 +250,17 @@ pub struct PackLimits {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeliveryConfig {
-    /// Deliveries attempted at once. Default 64.
+    /// Delivery attempts in flight at once, all destinations together.
+    /// Attempts mostly wait on the network, so this can be well above the
+    /// number of cores. Default 256.
     pub concurrency: usize,
+    /// Delivery attempts in flight at once to any one destination, so a
+    /// slow or stalling destination holds at most this many of the
+    /// `concurrency` slots; its other due deliveries wait (in memory, or
+    /// back in the due queue when too many wait) without taking slots
+    /// from other destinations. A destination's own `max_in_flight`
+    /// overrides it. Default 16.
+    pub per_destination_concurrency: usize,
     /// Delay before each retry; the length is the number of retries.
     /// Default `["5s", "5m", "30m", "2h", "5h", "10h", "10h"]`.
     #[serde(with = "human_duration::list")]
@@ -352,7 +361,8 @@ impl Default for DeliveryConfig {
     fn default() -> Self {
         let minutes = |m: u64| Duration::from_secs(m * 60);
         Self {
-            concurrency: 64,
+            concurrency: 256,
+            per_destination_concurrency: 16,
             retry_schedule: vec![
                 Duration::from_secs(5),
                 minutes(5),
@@ -461,6 +471,9 @@ impl Config {
         }
         if self.delivery.concurrency == 0 {
             return invalid("delivery.concurrency", "must be at least 1");
+        }
+        if self.delivery.per_destination_concurrency == 0 {
+            return invalid("delivery.per_destination_concurrency", "must be at least 1");
         }
         if !(0.0..=1.0).contains(&self.delivery.jitter) {
             return invalid("delivery.jitter", "must be between 0.0 and 1.0, e.g. 0.2");

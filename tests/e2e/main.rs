@@ -14,6 +14,7 @@ mod delivery_retries;
 mod delivery_ssrf;
 mod destination_headers;
 mod destination_health;
+mod destination_isolation;
 mod destination_rate_limit;
 mod durability;
 mod hostile_guests;

@@ -73,6 +73,17 @@ impl Deliverer {
         }
     }
 
+    /// How many attempts to destination `id` may be in flight at once:
+    /// its own `max_in_flight`, or `delivery.per_destination_concurrency`.
+    pub fn max_in_flight(&self, id: DestinationId) -> usize {
+        self.parts
+            .catalog
+            .destination(id)
+            .and_then(|d| d.destination.max_in_flight)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(self.parts.config.per_destination_concurrency)
+    }
+
     /// Attempts `delivery` (claimed, status `sending`) once and records the
     /// attempt and the delivery's next state. A delivery held back by its
     /// destination's rate limit is put back without counting an attempt.
@@ -104,7 +115,7 @@ impl Deliverer {
             status_code = tracing::field::Empty,
             next = tracing::field::Empty,
         );
-        let sent = self
+        let mut sent = self
             .send(&delivery, destination.as_deref())
             .instrument(span.clone())
             .await;
@@ -150,8 +161,9 @@ impl Deliverer {
             outcome: sent.outcome,
             status_code: sent.status_code,
             error: sent.error.clone(),
-            response_headers: sent.response_headers.clone(),
-            response_body: sent.response_body.clone(),
+            // Moved, not copied: health only needs the verdict below.
+            response_headers: std::mem::take(&mut sent.response_headers),
+            response_body: std::mem::take(&mut sent.response_body),
             next_attempt_at_ms,
         };
         store.record_attempt(&delivery, &attempt)?;
@@ -230,7 +242,7 @@ impl Deliverer {
             Ok(event) => event,
             Err(sent) => return sent,
         };
-        let outgoing = match render(&parts.host, destination, delivery, &event).await {
+        let outgoing = match render(&parts.host, destination, delivery, event).await {
             Ok(outgoing) => outgoing,
             Err(sent) => return sent,
         };

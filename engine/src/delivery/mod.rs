@@ -1,7 +1,8 @@
 //! Delivery: claim due deliveries, transform, sign, send, record, retry.
 //!
 //! [`Dispatcher`] claims what is due and runs attempts concurrently (up to
-//! `delivery.concurrency`); [`attempt`] performs one (`render` makes the
+//! `delivery.concurrency` in all and `delivery.per_destination_concurrency`
+//! per destination, kept by [`lanes`]); [`attempt`] performs one (`render` makes the
 //! body, `send` classifies the answer); [`signature`] signs with Standard
 //! Webhooks; [`backoff`] schedules retries; [`ssrf`] keeps deliveries away
 //! from internal networks; [`health`] disables failing destinations;
@@ -12,6 +13,7 @@ pub mod backoff;
 pub mod client;
 mod dispatcher;
 pub mod health;
+pub mod lanes;
 pub mod render;
 mod send;
 pub mod signature;

@@ -8,12 +8,13 @@ use crate::crypto::envelope;
 use crate::host::{CallError, Event, Outgoing, PluginHost, TransformError};
 use crate::model::{AttemptOutcome, Delivery, StoredEvent};
 
-/// Produces the outgoing body for `delivery` of `event`.
+/// Produces the outgoing body for `delivery` of `event` (taken by value:
+/// its data moves into the body or the transformer's input uncopied).
 pub async fn render(
     host: &PluginHost,
     destination: &ActiveDestination,
     delivery: &Delivery,
-    event: &StoredEvent,
+    event: StoredEvent,
 ) -> Result<Outgoing, Sent> {
     let outgoing = transform(host, delivery, event).await?;
     let Some(key) = &destination.encryption_key else {
@@ -45,21 +46,22 @@ pub async fn render(
     })
 }
 
-async fn transform(host: &PluginHost, delivery: &Delivery, event: &StoredEvent) -> Result<Outgoing, Sent> {
+async fn transform(host: &PluginHost, delivery: &Delivery, event: StoredEvent) -> Result<Outgoing, Sent> {
+    let data = String::from(Box::<str>::from(event.draft.data));
     let Some(transformer) = &delivery.transformer else {
         return Ok(Outgoing {
-            body: event.draft.data.get().as_bytes().to_vec(),
+            body: data.into_bytes(),
             content_type: "application/json".to_owned(),
             headers: Vec::new(),
         });
     };
     let input = Event {
         id: event.id.to_string(),
-        source: event.draft.source.clone(),
-        event_type: event.draft.event_type.clone(),
-        subject: event.draft.subject.clone(),
-        time: event.draft.time.clone(),
-        data: event.draft.data.get().to_owned(),
+        source: event.draft.source,
+        event_type: event.draft.event_type,
+        subject: event.draft.subject,
+        time: event.draft.time,
+        data,
     };
     let config = delivery.transformer_config.to_string();
     match host.transform(transformer, &input, &config).await {

@@ -47,6 +47,12 @@ pub struct Destination {
     /// Most requests per second sent to it.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// Most delivery attempts in flight to it at once, instead of
+    /// `delivery.per_destination_concurrency` (all destinations together
+    /// stay within `delivery.concurrency`).
+    #[serde(default)]
+    #[schema(example = 4)]
+    pub max_in_flight: Option<u32>,
     /// Retry delays replacing the instance schedule.
     #[serde(default, with = "optional_schedule")]
     #[schema(value_type = Option<Vec<String>>, example = json!(["10s", "1m", "10m"]))]

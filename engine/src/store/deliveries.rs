@@ -12,6 +12,10 @@ use crate::ids::{DeliveryId, DestinationId, EventId, TenantId};
 use crate::model::{Attempt, Delivery, DeliveryStatus};
 use crate::time::now_ms;
 
+/// Most deliveries [`Store::release`] puts back in one transaction (sled
+/// holds a transaction's writes in memory until it commits).
+const RELEASE_BATCH: usize = 512;
+
 /// Which deliveries to list.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
@@ -170,7 +174,9 @@ impl Store {
         let attempt_bytes = encode(attempt)?;
         let id = delivery.id.to_bytes();
         let trees = self.trees();
-        let _fifo = self.fifo_guard();
+        // Only FIFO queues need the lock: other deliveries touch no queue,
+        // and concurrent attempts should not wait on each other here.
+        let _fifo = delivery.fifo.is_some().then(|| self.fifo_guard());
         let handoff = match &delivery.fifo {
             Some(slot) if delivery.status.is_final() => Some(self.fifo_successor(delivery, slot)?),
             _ => None,
@@ -206,18 +212,33 @@ impl Store {
     /// Puts a claimed delivery back in the queue for `at` without counting
     /// an attempt (it was held back, e.g. by the destination's rate limit).
     pub fn defer(&self, delivery: &Delivery, at: u64) -> Result<(), StoreError> {
-        let mut delivery = delivery.clone();
-        delivery.status = DeliveryStatus::Pending;
-        delivery.next_attempt_at_ms = Some(at);
-        let bytes = encode(&delivery)?;
-        let id = delivery.id.to_bytes();
+        self.release(std::slice::from_ref(&(delivery.clone(), at)))
+    }
+
+    /// Puts claimed deliveries back in the queue, each for its time,
+    /// without counting an attempt (the dispatcher had no room for them,
+    /// or is stopping), in transactions of at most [`RELEASE_BATCH`].
+    pub fn release(&self, deliveries: &[(Delivery, u64)]) -> Result<(), StoreError> {
         let trees = self.trees();
-        (&trees.deliveries, &trees.inflight, &trees.due).transaction(|(stored, inflight, due)| {
-            stored.insert(&id, bytes.as_slice())?;
-            inflight.remove(&id)?;
-            due.insert(&due_key(at, id), &[])?;
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
-        })?;
+        for chunk in deliveries.chunks(RELEASE_BATCH) {
+            let planned = chunk
+                .iter()
+                .map(|(delivery, at)| {
+                    let mut delivery = delivery.clone();
+                    delivery.status = DeliveryStatus::Pending;
+                    delivery.next_attempt_at_ms = Some(*at);
+                    Ok((delivery.id.to_bytes(), *at, encode(&delivery)?))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            (&trees.deliveries, &trees.inflight, &trees.due).transaction(|(stored, inflight, due)| {
+                for (id, at, bytes) in &planned {
+                    stored.insert(id, bytes.as_slice())?;
+                    inflight.remove(id)?;
+                    due.insert(&due_key(*at, *id), &[])?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })?;
+        }
         Ok(())
     }
 

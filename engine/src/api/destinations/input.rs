@@ -14,6 +14,9 @@ use crate::model::{DestinationUrl, Ordering, PayloadEncryption, RateLimit, Signi
 
 /// Longest per-destination timeout accepted.
 const MAX_TIMEOUT_MS: u64 = 120_000;
+/// The largest `max_in_flight` (more is never useful: the instance's
+/// `delivery.concurrency` bounds every destination together).
+const MAX_IN_FLIGHT: u32 = 10_000;
 /// Most custom headers per destination.
 const MAX_HEADERS: usize = 32;
 /// Most retries a schedule may hold.
@@ -49,6 +52,10 @@ pub struct CreateDestination {
     /// Most requests per second.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// Most attempts in flight at once (1 to 10000), instead of the
+    /// instance's `delivery.per_destination_concurrency`.
+    #[serde(default)]
+    pub max_in_flight: Option<u32>,
     /// Retry delays instead of the instance schedule, e.g. `["10s", "1m"]`.
     #[serde(default)]
     pub retry_schedule: Option<Vec<String>>,
@@ -82,6 +89,10 @@ pub struct UpdateDestination {
     /// Rate limit; `null` clears it.
     #[serde(default, with = "double_option")]
     pub rate_limit: Option<Option<RateLimit>>,
+    /// Attempts in flight at once; `null` returns to the instance's
+    /// `delivery.per_destination_concurrency`.
+    #[serde(default, with = "double_option")]
+    pub max_in_flight: Option<Option<u32>>,
     /// Retry schedule; `null` returns to the instance schedule.
     #[serde(default, with = "double_option")]
     pub retry_schedule: Option<Option<Vec<String>>>,
@@ -152,6 +163,17 @@ pub fn check_timeout(timeout_ms: Option<u64>) -> Result<(), ApiError> {
         return Err(ApiError::invalid(
             "invalid_timeout",
             format!("`timeout_ms` must be between 1 and {MAX_TIMEOUT_MS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a cap on attempts in flight.
+pub fn check_max_in_flight(max_in_flight: Option<u32>) -> Result<(), ApiError> {
+    if max_in_flight.is_some_and(|n| n == 0 || n > MAX_IN_FLIGHT) {
+        return Err(ApiError::invalid(
+            "invalid_max_in_flight",
+            format!("`max_in_flight` must be between 1 and {MAX_IN_FLIGHT}"),
         ));
     }
     Ok(())

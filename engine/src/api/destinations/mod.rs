@@ -51,6 +51,7 @@ async fn create(
     input::check_url(&body.url, body.https_only, &app.address_policy)?;
     input::check_timeout(body.timeout_ms)?;
     input::check_rate_limit(body.rate_limit.as_ref())?;
+    input::check_max_in_flight(body.max_in_flight)?;
     let retry_schedule = input::parse_schedule(body.retry_schedule.as_deref())?;
     input::check_ordering(&body.ordering)?;
     input::check_encryption(body.encryption.as_ref())?;
@@ -73,6 +74,7 @@ async fn create(
         disabled_reason: None,
         https_only: body.https_only,
         rate_limit: body.rate_limit,
+        max_in_flight: body.max_in_flight,
         retry_schedule,
         ordering: body.ordering,
         encryption: body.encryption,
@@ -145,6 +147,9 @@ async fn update(
     if let Some(limit) = &body.rate_limit {
         input::check_rate_limit(limit.as_ref())?;
     }
+    if let Some(max_in_flight) = body.max_in_flight {
+        input::check_max_in_flight(max_in_flight)?;
+    }
     let schedule = body
         .retry_schedule
         .as_ref()
@@ -175,6 +180,9 @@ async fn update(
             }
             if let Some(limit) = body.rate_limit {
                 d.rate_limit = limit;
+            }
+            if let Some(max_in_flight) = body.max_in_flight {
+                d.max_in_flight = max_in_flight;
             }
             if let Some(schedule) = &schedule {
                 d.retry_schedule = schedule.clone();

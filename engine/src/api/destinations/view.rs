@@ -28,6 +28,8 @@ pub struct DestinationView {
     pub timeout_ms: Option<u64>,
     /// Outbound rate limit.
     pub rate_limit: Option<RateLimit>,
+    /// Cap on attempts in flight, when it overrides the instance's.
+    pub max_in_flight: Option<u32>,
     /// Retry delays replacing the instance schedule.
     pub retry_schedule: Option<Vec<String>>,
     /// Ordering.
@@ -73,6 +75,7 @@ impl DestinationView {
             https_only: destination.https_only,
             timeout_ms: destination.timeout_ms,
             rate_limit: destination.rate_limit,
+            max_in_flight: destination.max_in_flight,
             retry_schedule: destination.retry_schedule.as_ref().map(|s| {
                 s.iter()
                     .map(|d| humantime::format_duration(*d).to_string())
