@@ -87,8 +87,8 @@ fn engine_config(limits: &PackLimits) -> Config {
         // those pages a call actually dirtied, so it resets only those
         // instead of memsetting all `keep_resident_bytes`; elsewhere it
         // falls back to the plain memset. Measured with `cargo bench -p
-        // weir --bench pack_calls`: the github connector's call 28.8 → 25.1
-        // µs, a fresh instance's fixed cost 19.0 → 14.5 µs (medians).
+        // weir --bench pack_calls`: the github connector's call 28.8 → 25.0
+        // µs, a fresh instance's fixed cost 19.0 → 14.5 µs (two runs each).
         .pagemap_scan(Enabled::Auto);
     let mut config = Config::new();
     config
