@@ -161,16 +161,7 @@ impl PluginHost {
                 Err(_) => 0,
             })
         });
-        span.record(
-            "outcome",
-            match &result {
-                Ok(Ok(_)) => "ok",
-                Ok(Err(_)) => "rejected",
-                Err(error) => error.kind(),
-            },
-        );
-        self.health
-            .record(&connector.label, started.elapsed(), result.as_ref().err());
+        self.conclude(&span, &connector.label, started, &result, "rejected");
         result
     }
 
@@ -215,17 +206,29 @@ impl PluginHost {
                 Err(_) => 0,
             })
         });
-        span.record(
-            "outcome",
-            match &result {
-                Ok(Ok(_)) => "ok",
-                Ok(Err(_)) => "transform_error",
-                Err(error) => error.kind(),
-            },
-        );
-        self.health
-            .record(&transformer.label, started.elapsed(), result.as_ref().err());
+        self.conclude(&span, &transformer.label, started, &result, "transform_error");
         result
+    }
+
+    /// Records a finished call's outcome on its span (`ok`, `refused` when
+    /// the pack answered with its own error, or the call error's kind) and
+    /// in the component's health.
+    fn conclude<T, E>(
+        &self,
+        span: &tracing::Span,
+        label: &str,
+        started: Instant,
+        result: &Result<Result<T, E>, CallError>,
+        refused: &'static str,
+    ) {
+        let outcome = match result {
+            Ok(Ok(_)) => "ok",
+            Ok(Err(_)) => refused,
+            Err(error) => error.kind(),
+        };
+        span.record("outcome", outcome);
+        self.health
+            .record(label, started.elapsed(), result.as_ref().err());
     }
 
     /// A store for one call: memory limit, deadline checked every epoch
