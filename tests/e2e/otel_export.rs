@@ -7,33 +7,25 @@
 //! stop (SIGTERM).
 
 use std::fs::File;
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::Duration;
 
 use crate::support::otlp::{Collector, ExportedSpan};
-use crate::support::process::{free_port, terminate, wait_exit, wait_ready};
-use crate::support::server::{ADMIN_TOKEN, TestDirs, json_body};
+use crate::support::process::{free_port, serve_command, terminate, wait_exit, wait_ready};
+use crate::support::server::{TestDirs, json_body};
 use crate::support::{Receiver, TestServer, eventually, github_push_payload};
 
 const SECRET: &str = "otel-secret";
 const WAIT: Duration = Duration::from_secs(30);
 
 fn start_weir(dirs: &TestDirs, port: u16, collector: &Collector, log: &File) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+    serve_command(dirs, port)
         .args(["--allow-private-network", "127.0.0.1/32"])
-        .arg("--data-dir")
-        .arg(&dirs.data)
-        .arg("--plugins-dir")
-        .arg(&dirs.plugins)
-        .env("WEIR_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("WEIR_PACKS_CALL_TIMEOUT", "2s")
         .env("WEIR_TELEMETRY_OTLP_ENDPOINT", &collector.url)
         .env("WEIR_TELEMETRY_SERVICE_NAME", "weir-e2e")
         // The SDK's batch delay (ms): no export before the stop.
         .env("OTEL_BSP_SCHEDULE_DELAY", "600000")
         .env("RUST_LOG", "info")
-        .env_remove("WEIR_CONFIG")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         .stdout(log.try_clone().expect("log file"))

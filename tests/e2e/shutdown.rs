@@ -4,14 +4,14 @@
 //! have been answered 503 or failed to connect; the process exits 0.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::process::{free_port, terminate, wait_exit, wait_ready};
+use crate::support::process::{free_port, serve_command, terminate, wait_exit, wait_ready};
 use crate::support::server::{ADMIN_TOKEN, TestDirs, github_signature, json_body};
 use crate::support::{eventually, github_push_payload};
 
@@ -21,15 +21,7 @@ const WAIT: Duration = Duration::from_secs(60);
 
 fn start_weir(dirs: &TestDirs, port: u16, log: &Path) -> Child {
     let log = std::fs::File::create(log).expect("log file");
-    Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(&dirs.data)
-        .arg("--plugins-dir")
-        .arg(&dirs.plugins)
-        .env("WEIR_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("WEIR_PACKS_CALL_TIMEOUT", "2s")
-        .env_remove("WEIR_CONFIG")
+    serve_command(dirs, port)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

@@ -6,9 +6,27 @@ use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
 
 use super::eventually;
+use super::server::{ADMIN_TOKEN, TestDirs};
 
 /// How long a child gets to start or to stop.
 const WAIT: Duration = Duration::from_secs(60);
+
+/// `weir serve` on 127.0.0.1:`port` over `dirs`, with the suite's admin
+/// token and a 2 s pack call timeout, ignoring any `WEIR_CONFIG` of the
+/// caller; add arguments, environment and output, then spawn.
+pub fn serve_command(dirs: &TestDirs, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weir"));
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(&dirs.data)
+        .arg("--plugins-dir")
+        .arg(&dirs.plugins)
+        .env("WEIR_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("WEIR_PACKS_CALL_TIMEOUT", "2s")
+        .env_remove("WEIR_CONFIG");
+    command
+}
 
 /// A free port on 127.0.0.1 (bound, then released for the child).
 pub fn free_port() -> u16 {
