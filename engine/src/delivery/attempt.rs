@@ -170,11 +170,11 @@ impl Deliverer {
         self.parts
             .metrics
             .delivery_attempt(attempt.outcome, delivery.status);
-        span.record("outcome", api_name(attempt.outcome));
+        span.record("outcome", attempt.outcome.as_str());
         if let Some(code) = attempt.status_code {
             span.record("status_code", code);
         }
-        span.record("next", api_name(delivery.status));
+        span.record("next", delivery.status.as_str());
         // The outcome, status and next state are the span's fields.
         tracing::info!(parent: &span, "delivery attempt recorded");
         if let Some(destination) = destination {
@@ -331,12 +331,4 @@ impl Deliverer {
             )),
         }
     }
-}
-
-/// A unit variant as the API spells it (`delivered`, `http_error`).
-fn api_name(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
 }

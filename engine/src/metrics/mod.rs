@@ -168,10 +168,6 @@ impl Metrics {
 
     /// A recorded delivery attempt and the state it left the delivery in.
     pub fn delivery_attempt(&self, outcome: AttemptOutcome, status: DeliveryStatus) {
-        let outcome = serde_json::to_value(outcome)
-            .ok()
-            .and_then(|value| value.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "unknown".to_owned());
         self.delivery_attempts
             .with_label_values(&[outcome.as_str()])
             .inc();

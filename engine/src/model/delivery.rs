@@ -27,6 +27,17 @@ impl DeliveryStatus {
     pub fn is_final(self) -> bool {
         matches!(self, Self::Delivered | Self::Skipped | Self::Dead)
     }
+
+    /// The name the API uses (`pending`, `delivered`), for metrics and spans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sending => "sending",
+            Self::Delivered => "delivered",
+            Self::Skipped => "skipped",
+            Self::Dead => "dead",
+        }
+    }
 }
 
 /// One event on its way to one destination through one rule.
@@ -135,6 +146,22 @@ pub enum AttemptOutcome {
     DestinationGone,
 }
 
+impl AttemptOutcome {
+    /// The name the API uses (`http_error`), for metrics and spans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::HttpError => "http_error",
+            Self::Timeout => "timeout",
+            Self::NetworkError => "network_error",
+            Self::Refused => "refused",
+            Self::TransformFailed => "transform_failed",
+            Self::Skipped => "skipped",
+            Self::DestinationGone => "destination_gone",
+        }
+    }
+}
+
 /// One attempt of a delivery, as recorded.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attempt {
@@ -162,7 +189,31 @@ pub struct Attempt {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
+
+    #[test]
+    fn names_are_the_serialized_names() {
+        use AttemptOutcome as O;
+        use DeliveryStatus as S;
+        for status in [S::Pending, S::Sending, S::Delivered, S::Skipped, S::Dead] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        let outcomes = [
+            O::Delivered,
+            O::HttpError,
+            O::Timeout,
+            O::NetworkError,
+            O::Refused,
+            O::TransformFailed,
+            O::Skipped,
+            O::DestinationGone,
+        ];
+        for outcome in outcomes {
+            assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
+        }
+    }
 
     #[test]
     fn slots_joined_in_a_row_queue_in_that_order() {
