@@ -19,6 +19,9 @@ use crate::time::now_ms;
 
 /// Events routed per transaction.
 const BATCH: usize = 256;
+/// How long the router waits after being woken, so that the commits of a
+/// busy gateway are routed together rather than one transaction each.
+const LINGER: Duration = Duration::from_millis(5);
 /// Pause after a store error before trying again.
 const ERROR_BACKOFF: Duration = Duration::from_secs(1);
 
@@ -51,6 +54,12 @@ impl Router {
                 Ok(false) => {
                     tokio::select! {
                         () = self.appended.notified() => {}
+                        () = shutdown.cancelled() => return,
+                    }
+                    // Let a few commits gather: each routing batch is one
+                    // transaction, whose cost hardly depends on its size.
+                    tokio::select! {
+                        () = tokio::time::sleep(LINGER) => {}
                         () = shutdown.cancelled() => return,
                     }
                 }

@@ -10,6 +10,7 @@ use tracing::Instrument as _;
 
 use super::backoff::retry_delay;
 use super::health::DestinationHealth;
+use super::recorder::AttemptRecorder;
 use super::render::render;
 use super::send::{Sent, Verdict, from_error, from_response};
 use super::signature::sign;
@@ -56,6 +57,8 @@ pub struct DelivererParts {
     pub health: DestinationHealth,
     /// Attempt, retry and dead-letter counters.
     pub metrics: Arc<Metrics>,
+    /// Writes finished attempts (batched).
+    pub recorder: AttemptRecorder,
 }
 
 /// Performs delivery attempts.
@@ -166,7 +169,7 @@ impl Deliverer {
             response_body: std::mem::take(&mut sent.response_body),
             next_attempt_at_ms,
         };
-        store.record_attempt(&delivery, &attempt)?;
+        self.parts.recorder.record(&delivery, &attempt).await?;
         self.parts
             .metrics
             .delivery_attempt(attempt.outcome, delivery.status);

@@ -6,6 +6,7 @@
 //! body, `send` classifies the answer); [`signature`] signs with Standard
 //! Webhooks; [`backoff`] schedules retries; [`ssrf`] keeps deliveries away
 //! from internal networks; [`health`] disables failing destinations;
+//! [`recorder`] writes finished attempts in batches;
 //! [`client`] is the HTTP client.
 
 pub mod attempt;
@@ -14,6 +15,7 @@ pub mod client;
 mod dispatcher;
 pub mod health;
 pub mod lanes;
+pub mod recorder;
 pub mod render;
 mod send;
 pub mod signature;

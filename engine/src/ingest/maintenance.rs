@@ -17,6 +17,8 @@ use crate::time::now_ms;
 
 /// How often the store records a checkpoint while running.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
+/// Most event pruning passes (each up to 1,024 events) per tick.
+const MAX_PRUNE_PASSES: usize = 1024;
 /// A rate-limit bucket unused this long is full again for any sensible
 /// rate, and is forgotten.
 const BUCKET_IDLE: Duration = Duration::from_secs(3600);
@@ -67,11 +69,20 @@ impl Maintenance {
             let now = now_ms();
             let markers = store.prune_dedup(now)?;
             let requests = store.prune_requests(now.saturating_sub(retention_ms))?;
-            let events = if event_retention_ms == 0 {
-                crate::store::Pruned::default()
-            } else {
-                store.prune_events(now.saturating_sub(event_retention_ms))?
-            };
+            let mut events = crate::store::Pruned::default();
+            if event_retention_ms > 0 {
+                // One pass handles a batch; keep going while passes make
+                // progress, so retention keeps up with any ingest rate.
+                for _ in 0..MAX_PRUNE_PASSES {
+                    let pass = store.prune_events(now.saturating_sub(event_retention_ms))?;
+                    events.events += pass.events;
+                    events.deliveries += pass.deliveries;
+                    events.attempts += pass.attempts;
+                    if !pass.more || pass.events == 0 {
+                        break;
+                    }
+                }
+            }
             Ok::<_, crate::store::StoreError>((markers, requests, events))
         })
         .await;

@@ -1,5 +1,6 @@
 //! The inbound request log writer: every webhook request's record goes on
-//! a bounded queue, and one thread writes them in batches.
+//! a bounded queue, and one thread writes them in batches, gathered for
+//! up to [`LINGER`].
 //!
 //! The request path never waits and never fails because of the log: when
 //! the queue is full (or the store refuses the write) records are dropped
@@ -21,6 +22,10 @@ use crate::time::UnixMillis;
 
 /// Most records written by one batch.
 const MAX_BATCH: usize = 1024;
+/// Longest a record waits for others to share its write: records become
+/// readable at most this much later, and a busy gateway writes a batch
+/// per `LINGER` instead of one per wake-up.
+const LINGER: Duration = Duration::from_millis(50);
 /// How often the writer looks for the stop signal when idle.
 const IDLE_WAKE: Duration = Duration::from_millis(200);
 /// Least time between two warnings about dropped records.
@@ -125,8 +130,12 @@ impl Writer {
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
+            // Gather for up to `LINGER` before writing: every write is a
+            // sled batch, and each batch costs sled two log-buffer writes
+            // (with `sync_file_range`) whatever its size.
+            let deadline = Instant::now() + LINGER;
             while batch.len() < MAX_BATCH {
-                match records.try_recv() {
+                match records.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                     Ok(record) => batch.push(record),
                     Err(_) => break,
                 }

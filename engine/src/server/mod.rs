@@ -35,6 +35,7 @@ use crate::delivery::Dispatcher;
 use crate::delivery::attempt::{Deliverer, DelivererParts};
 use crate::delivery::client::{self, ClientError};
 use crate::delivery::health::DestinationHealth;
+use crate::delivery::recorder::AttemptRecorder;
 use crate::delivery::ssrf::AddressPolicy;
 use crate::error::ApiError;
 use crate::host::{PluginHost, RuntimeError};
@@ -155,6 +156,8 @@ impl Server {
             Arc::clone(&scheduled),
         );
         let router_task = tokio::spawn(router.run(shutdown.child_token()));
+        let (recorder, recorder_thread) =
+            AttemptRecorder::start(store.clone()).map_err(|e| StartError::Task(e.to_string()))?;
         let deliverer = Deliverer::new(DelivererParts {
             store: store.clone(),
             host: Arc::clone(&host),
@@ -169,6 +172,7 @@ impl Server {
                 config.delivery.disable_after,
             ),
             metrics: Arc::clone(&metrics),
+            recorder,
         });
         let dispatcher = Dispatcher::new(
             store.clone(),
@@ -222,6 +226,9 @@ impl Server {
             let _ = watcher_task.await;
             let _ = maintenance_task.await;
             let _ = tokio::task::spawn_blocking(move || {
+                // The dispatcher (and with it the recorder's last sender)
+                // is gone: the recorder has written everything.
+                let _ = recorder_thread.join();
                 let _ = committer_thread.join();
                 request_log_thread.stop();
             })

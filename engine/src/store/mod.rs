@@ -52,7 +52,7 @@ use std::sync::Arc;
 pub use audit::AuditFilter;
 pub use backup::RecordKind;
 pub use commit::{CommitOutcome, Committer, PendingEvent};
-pub use deliveries::DeliveryFilter;
+pub use deliveries::{DeliveryFilter, RecordedAttempt};
 pub use error::StoreError;
 pub use requests::{RequestFilter, RequestPage};
 pub use retention::Pruned;

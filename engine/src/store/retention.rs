@@ -21,6 +21,8 @@ pub struct Pruned {
     pub deliveries: usize,
     /// Attempts removed with them.
     pub attempts: usize,
+    /// The pass stopped at its batch limit: older events may remain.
+    pub more: bool,
 }
 
 impl Store {
@@ -68,6 +70,59 @@ impl Store {
         if pruned.events > 0 {
             self.sync()?;
         }
+        pruned.more = examined >= BATCH;
         Ok(pruned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio::sync::Notify;
+
+    use super::BATCH;
+    use crate::config::Durability;
+    use crate::ids::{TenantId, TriggerId};
+    use crate::store::{CommitOutcome, Committer, PendingEvent, Store};
+    use crate::time::now_ms;
+
+    #[tokio::test]
+    async fn a_pass_says_when_it_stopped_at_its_batch_limit() {
+        let temp = tempfile::tempdir().expect("temp");
+        let store = Store::open(temp.path(), Durability::None).expect("opens");
+        let (trigger, tenant) = (TriggerId::generate(), TenantId::generate());
+        let (committer, thread) = Committer::start(
+            store.clone(),
+            4096,
+            Duration::from_secs(60),
+            Arc::new(Notify::new()),
+        )
+        .expect("committer");
+        let total = BATCH + 76;
+        let events = (0..total)
+            .map(|n| PendingEvent {
+                dedupe_scope: trigger.to_bytes(),
+                trigger_id: Some(trigger),
+                tenant_id: tenant,
+                idempotency_key: format!("key-{n}"),
+                record: b"{}".to_vec(),
+            })
+            .collect();
+        let outcomes = committer.commit(events).await.expect("commits");
+        let Some(CommitOutcome::Stored(last)) = outcomes.last().copied() else {
+            panic!("{outcomes:?}");
+        };
+        drop(committer);
+        thread.join().expect("joins");
+        store.advance_router_cursor(last).expect("cursor");
+
+        let cutoff = now_ms() + 1000;
+        let first = store.prune_events(cutoff).expect("prunes");
+        assert_eq!((first.events, first.more), (BATCH, true));
+        let second = store.prune_events(cutoff).expect("prunes");
+        assert_eq!((second.events, second.more), (76, false));
+        assert_eq!(store.event_count(), 0);
     }
 }
