@@ -29,6 +29,7 @@
 //!
 //! Only this module touches sled.
 
+mod attempts;
 mod audit;
 mod backup;
 mod catalog;
@@ -49,10 +50,11 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use attempts::RecordedAttempt;
 pub use audit::AuditFilter;
 pub use backup::RecordKind;
 pub use commit::{CommitOutcome, Committer, PendingEvent};
-pub use deliveries::{DeliveryFilter, RecordedAttempt};
+pub use deliveries::DeliveryFilter;
 pub use error::StoreError;
 pub use requests::{RequestFilter, RequestPage};
 pub use retention::Pruned;
