@@ -210,6 +210,12 @@ pub struct IngestConfig {
     pub durability: Durability,
     /// Most requests committed by one flush. Default 512.
     pub max_commit_batch: usize,
+    /// How long one commit may be in progress before Weir concludes the
+    /// store is stuck and exits (status 70) for its supervisor to restart
+    /// it; nothing acknowledged is lost. A healthy commit takes
+    /// milliseconds. `0s` turns the watchdog off. Default `2m`.
+    #[serde(with = "human_duration")]
+    pub commit_stall_limit: Duration,
     /// How long an idempotency key is remembered per trigger. GitHub signs
     /// no timestamp, so this is the replay window. Default `3days`.
     #[serde(with = "human_duration")]
@@ -329,6 +335,7 @@ impl Default for IngestConfig {
             prune_interval: Duration::from_secs(60),
             durability: Durability::Fsync,
             max_commit_batch: 512,
+            commit_stall_limit: Duration::from_secs(120),
             dedupe_retention: Duration::from_secs(3 * 24 * 3600),
         }
     }

@@ -251,7 +251,13 @@ async fn replays_keep_the_webhook_id_and_reroutes_pick_up_new_rules() {
         first.header("webhook-signature")
     );
 
-    // `redeliver` queues the existing delivery again.
+    // `redeliver` queues the existing delivery again, once the retry's
+    // attempt is recorded (a delivery in flight is left alone).
+    eventually("the retry recorded", WAIT, || async {
+        let (_, delivery) = server.get(&format!("/api/v1/deliveries/{delivery_id}")).await;
+        (delivery["status"] == "delivered" && delivery["attempts"] == 2).then_some(())
+    })
+    .await;
     let (_, redelivered) = server.post(&reroute, &json!({"redeliver": true})).await;
     assert_eq!(redelivered["requeued"], json!([delivery_id]), "{redelivered}");
     eventually("the redelivery", WAIT, || async {

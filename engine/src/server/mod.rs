@@ -8,6 +8,7 @@ mod health;
 pub mod observe;
 pub mod pack_watcher;
 mod runtime;
+mod stall;
 mod state;
 
 use std::net::SocketAddr;
@@ -44,6 +45,7 @@ use crate::ingest::{self, Gateway, RequestLog};
 use crate::metrics::Metrics;
 use crate::router::Router as EventRouter;
 use crate::store::{Committer, Store, StoreError};
+use stall::StallWatchdog;
 
 /// Largest admin API request body.
 const ADMIN_BODY_LIMIT: usize = 1024 * 1024;
@@ -140,6 +142,18 @@ impl Server {
             config.ingest.dedupe_retention,
             Arc::clone(&appended),
         )?;
+        let stall_watchdog = if config.ingest.commit_stall_limit.is_zero() {
+            None
+        } else {
+            Some(
+                StallWatchdog::start(
+                    committer.progress(),
+                    config.ingest.commit_stall_limit,
+                    stall::exit_on_stall,
+                )
+                .map_err(|e| StartError::Task(e.to_string()))?,
+            )
+        };
         let (request_log, request_log_thread) =
             RequestLog::start(store.clone(), config.ingest.request_log_queue)
                 .map_err(|e| StartError::Task(e.to_string()))?;
@@ -226,6 +240,10 @@ impl Server {
             let _ = watcher_task.await;
             let _ = maintenance_task.await;
             let _ = tokio::task::spawn_blocking(move || {
+                // The final flush may take its time; it is not a stall.
+                if let Some(watchdog) = stall_watchdog {
+                    watchdog.stop();
+                }
                 // The dispatcher (and with it the recorder's last sender)
                 // is gone: the recorder has written everything.
                 let _ = recorder_thread.join();

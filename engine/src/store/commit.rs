@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -71,6 +72,40 @@ struct CommitRequest {
 #[derive(Clone)]
 pub struct Committer {
     queue: mpsc::Sender<CommitRequest>,
+    progress: Arc<CommitProgress>,
+}
+
+/// When the writer started the batch it is working on, if any: what a
+/// watchdog reads to notice a commit that no longer moves (`server::stall`).
+#[derive(Debug, Default)]
+pub struct CommitProgress {
+    /// Milliseconds since the epoch; 0 while idle.
+    busy_since_ms: AtomicU64,
+}
+
+impl CommitProgress {
+    /// How long the current batch has been in progress at `now_ms`;
+    /// `None` while the writer waits for work.
+    pub fn busy_for(&self, now_ms: u64) -> Option<Duration> {
+        match self.busy_since_ms.load(Ordering::Acquire) {
+            0 => None,
+            since => Some(Duration::from_millis(now_ms.saturating_sub(since))),
+        }
+    }
+
+    fn started(&self, now_ms: u64) {
+        self.busy_since_ms.store(now_ms.max(1), Ordering::Release);
+    }
+
+    fn finished(&self) {
+        self.busy_since_ms.store(0, Ordering::Release);
+    }
+
+    /// Marks a batch as started at `since_ms` (watchdog tests).
+    #[cfg(test)]
+    pub fn started_for_tests(&self, since_ms: u64) {
+        self.started(since_ms);
+    }
 }
 
 impl Committer {
@@ -83,16 +118,23 @@ impl Committer {
         appended: Arc<Notify>,
     ) -> Result<(Self, JoinHandle<()>), StoreError> {
         let (queue, requests) = mpsc::channel(QUEUE_CAPACITY);
+        let progress = Arc::new(CommitProgress::default());
         let writer = Writer {
             store,
             max_batch: max_batch.max(1),
             retention_ms: u64::try_from(dedupe_retention.as_millis()).unwrap_or(u64::MAX),
             appended,
+            progress: Arc::clone(&progress),
         };
         let handle = std::thread::Builder::new()
             .name("weir-committer".into())
             .spawn(move || writer.run(requests))?;
-        Ok((Self { queue }, handle))
+        Ok((Self { queue, progress }, handle))
+    }
+
+    /// The writer's progress, for a watchdog.
+    pub fn progress(&self) -> Arc<CommitProgress> {
+        Arc::clone(&self.progress)
     }
 
     /// Appends `events` and waits until they are durable. Returns one
@@ -112,6 +154,7 @@ struct Writer {
     max_batch: usize,
     retention_ms: u64,
     appended: Arc<Notify>,
+    progress: Arc<CommitProgress>,
 }
 
 impl Writer {
@@ -125,9 +168,11 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.progress.started(now_ms());
             let result = self
                 .append(&mut ids, &batch)
                 .and_then(|outcomes| self.store.sync().map(|()| outcomes));
+            self.progress.finished();
             match result {
                 Ok(outcomes) => {
                     for (request, outcome) in batch.into_iter().zip(outcomes) {

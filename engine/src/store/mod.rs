@@ -53,7 +53,7 @@ use std::sync::Arc;
 pub use attempts::RecordedAttempt;
 pub use audit::AuditFilter;
 pub use backup::RecordKind;
-pub use commit::{CommitOutcome, Committer, PendingEvent};
+pub use commit::{CommitOutcome, CommitProgress, Committer, PendingEvent};
 pub use deliveries::DeliveryFilter;
 pub use error::StoreError;
 pub use requests::{RequestFilter, RequestPage};
