@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod batch;
 pub mod catalog;
 pub mod config;
 pub mod crypto;

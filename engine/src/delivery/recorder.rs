@@ -15,6 +15,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::batch::next_batch;
 use crate::model::{Attempt, Delivery};
 use crate::store::{RecordedAttempt, Store, StoreError};
 
@@ -63,14 +64,7 @@ impl AttemptRecorder {
 }
 
 fn run(store: &Store, mut requests: mpsc::Receiver<Request>) {
-    while let Some(first) = requests.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match requests.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = next_batch(&mut requests, MAX_BATCH) {
         let (records, replies): (Vec<_>, Vec<_>) = batch
             .into_iter()
             .map(|request| (request.record, request.reply))

@@ -27,6 +27,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use super::codec::{dedup_key, dedup_value, expiry_key, split_dedup_value};
 use super::stats::{CommitCounters, commit_stats_key, usage_on, usage_value, utc_day};
 use super::{Store, StoreError};
+use crate::batch::next_batch;
 use crate::ids::{EventId, TenantId, TriggerId};
 use crate::time::now_ms;
 
@@ -160,14 +161,7 @@ struct Writer {
 impl Writer {
     fn run(self, mut requests: mpsc::Receiver<CommitRequest>) {
         let mut ids = ulid::Generator::new();
-        while let Some(first) = requests.blocking_recv() {
-            let mut batch = vec![first];
-            while batch.len() < self.max_batch {
-                match requests.try_recv() {
-                    Ok(request) => batch.push(request),
-                    Err(_) => break,
-                }
-            }
+        while let Some(batch) = next_batch(&mut requests, self.max_batch) {
             self.progress.started(now_ms());
             let result = self
                 .append(&mut ids, &batch)
