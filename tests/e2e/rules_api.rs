@@ -264,12 +264,19 @@ async fn replays_keep_the_webhook_id_and_reroutes_pick_up_new_rules() {
         receiver.successes().get(2).cloned()
     })
     .await;
-    let (_, detail) = server.get(&format!("/api/v1/deliveries/{delivery_id}")).await;
+    // The attempt is recorded after the receiver answers, so wait for the
+    // delivery to settle before reading its log.
+    let detail = eventually("the redelivery recorded", WAIT, || async {
+        let (_, delivery) = server.get(&format!("/api/v1/deliveries/{delivery_id}")).await;
+        (delivery["status"] == "delivered" && delivery["attempts"] == 3).then_some(delivery)
+    })
+    .await;
     assert_eq!(
         detail["attempt_log"].as_array().map(Vec::len),
         Some(3),
         "{detail}"
     );
+    assert_eq!(receiver.successes().len(), 3, "redelivered exactly once");
 
     // The delivery list pages with a cursor and filters by time.
     let (status, page) = server

@@ -102,7 +102,12 @@ async fn other_tenants_get_404_and_viewers_cannot_mutate_on_every_resource() {
                 None,
             )
             .await;
-        list["data"][0]["id"].as_str().map(str::to_owned)
+        // Wait for the first attempt to be recorded: the end of the test
+        // checks that B's replays added none.
+        let delivery = &list["data"][0];
+        (delivery["status"] == "delivered")
+            .then(|| delivery["id"].as_str().map(str::to_owned))
+            .flatten()
     })
     .await;
 
