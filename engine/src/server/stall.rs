@@ -18,7 +18,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::store::CommitProgress;
-use crate::time::now_ms;
 
 /// Watches the committer until [`StallWatchdog::stop`].
 pub struct StallWatchdog {
@@ -43,7 +42,7 @@ impl StallWatchdog {
             .spawn(move || {
                 while !stopped.load(Ordering::Acquire) {
                     std::thread::sleep(every);
-                    if let Some(busy) = progress.busy_for(now_ms())
+                    if let Some(busy) = progress.busy_for()
                         && busy >= limit
                     {
                         on_stall(busy);
@@ -119,8 +118,7 @@ mod tests {
 
     #[test]
     fn a_batch_in_progress_past_the_limit_is_reported_once() {
-        let progress = Arc::new(CommitProgress::default());
-        progress.started_for_tests(now_ms() - 5_000);
+        let progress = Arc::new(CommitProgress::started_for_tests(Duration::from_secs(5)));
         let (stalled, seen) = mpsc::channel();
         let watchdog = StallWatchdog::start(Arc::clone(&progress), Duration::from_secs(2), move |busy| {
             let _ = stalled.send(busy);

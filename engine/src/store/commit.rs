@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
@@ -78,34 +78,60 @@ pub struct Committer {
 
 /// When the writer started the batch it is working on, if any: what a
 /// watchdog reads to notice a commit that no longer moves (`server::stall`).
-#[derive(Debug, Default)]
+///
+/// Times are read from the monotonic clock, so a wall clock stepped by NTP
+/// or an operator can neither fake a stall nor hide one.
+#[derive(Debug)]
 pub struct CommitProgress {
-    /// Milliseconds since the epoch; 0 while idle.
-    busy_since_ms: AtomicU64,
+    /// The instant the busy times count from.
+    origin: Instant,
+    /// Milliseconds after `origin`, plus one; 0 while idle.
+    busy_since: AtomicU64,
+}
+
+impl Default for CommitProgress {
+    fn default() -> Self {
+        Self {
+            origin: Instant::now(),
+            busy_since: AtomicU64::new(0),
+        }
+    }
 }
 
 impl CommitProgress {
-    /// How long the current batch has been in progress at `now_ms`;
-    /// `None` while the writer waits for work.
-    pub fn busy_for(&self, now_ms: u64) -> Option<Duration> {
-        match self.busy_since_ms.load(Ordering::Acquire) {
+    /// How long the current batch has been in progress; `None` while the
+    /// writer waits for work.
+    pub fn busy_for(&self) -> Option<Duration> {
+        match self.busy_since.load(Ordering::Acquire) {
             0 => None,
-            since => Some(Duration::from_millis(now_ms.saturating_sub(since))),
+            since => Some(Duration::from_millis(self.elapsed_ms().saturating_sub(since - 1))),
         }
     }
 
-    fn started(&self, now_ms: u64) {
-        self.busy_since_ms.store(now_ms.max(1), Ordering::Release);
+    fn started(&self) {
+        self.busy_since.store(self.elapsed_ms() + 1, Ordering::Release);
     }
 
     fn finished(&self) {
-        self.busy_since_ms.store(0, Ordering::Release);
+        self.busy_since.store(0, Ordering::Release);
     }
 
-    /// Marks a batch as started at `since_ms` (watchdog tests).
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// Marks a batch as started `ago` (watchdog tests): the clock origin
+    /// moves back by `ago`, as if the process had started that long before.
     #[cfg(test)]
-    pub fn started_for_tests(&self, since_ms: u64) {
-        self.started(since_ms);
+    pub fn started_for_tests(ago: Duration) -> Self {
+        let progress = Self {
+            origin: Instant::now()
+                .checked_sub(ago)
+                .expect("the monotonic clock goes back that far"),
+            busy_since: AtomicU64::new(0),
+        };
+        progress.busy_since.store(1, Ordering::Release);
+        progress
     }
 }
 
@@ -162,7 +188,7 @@ impl Writer {
     fn run(self, mut requests: mpsc::Receiver<CommitRequest>) {
         let mut ids = ulid::Generator::new();
         while let Some(batch) = next_batch(&mut requests, self.max_batch) {
-            self.progress.started(now_ms());
+            self.progress.started();
             let result = self
                 .append(&mut ids, &batch)
                 .and_then(|outcomes| self.store.sync().map(|()| outcomes));
