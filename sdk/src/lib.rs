@@ -44,7 +44,7 @@ pub mod verify;
 pub mod bindings;
 
 pub use connector::{Connector, NoConfig, Secrets, event_type, event_type_strict, is_snake_case_name};
-pub use request::percent_decode;
+pub use request::{percent_decode, percent_decode_bytes};
 pub use transformer::Transformer;
 
 /// Types shared by connectors and transformers, generated from the WIT

@@ -88,35 +88,42 @@ impl WebhookRequest {
 }
 
 /// Decodes `application/x-www-form-urlencoded` text: `+` is a space and
-/// `%XX` a byte; invalid escapes are kept literally.
+/// `%XX` a byte; invalid escapes are kept literally. Bytes that are not
+/// UTF-8 once decoded become U+FFFD; [`percent_decode_bytes`] keeps them.
 pub fn percent_decode(text: &str) -> String {
+    String::from_utf8_lossy(&percent_decode_bytes(text)).into_owned()
+}
+
+/// [`percent_decode`] without the UTF-8 step, for callers that must refuse
+/// (rather than replace) bytes that are not UTF-8.
+pub fn percent_decode_bytes(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
     while index < bytes.len() {
         match bytes[index] {
             b'+' => out.push(b' '),
-            b'%' if index + 2 < bytes.len() => {
-                // Both must be hex digits: `from_str_radix` alone would take
-                // `%+1` as a signed number.
-                let digits = &bytes[index + 1..index + 3];
-                match std::str::from_utf8(digits)
-                    .ok()
-                    .filter(|_| digits.iter().all(u8::is_ascii_hexdigit))
-                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                {
-                    Some(byte) => {
-                        out.push(byte);
-                        index += 2;
-                    }
-                    None => out.push(b'%'),
+            b'%' => match bytes.get(index + 1..index + 3).and_then(hex_byte) {
+                Some(byte) => {
+                    out.push(byte);
+                    index += 2;
                 }
-            }
+                None => out.push(b'%'),
+            },
             byte => out.push(byte),
         }
         index += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
+}
+
+/// The byte two hex digits spell. Both must be hex digits: a parse of the
+/// pair as a number would take `%+1` as a signed one.
+fn hex_byte(pair: &[u8]) -> Option<u8> {
+    let digit = |b: u8| char::from(b).to_digit(16);
+    let high = digit(*pair.first()?)?;
+    let low = digit(*pair.get(1)?)?;
+    u8::try_from(high * 16 + low).ok()
 }
 
 #[cfg(test)]
@@ -188,5 +195,8 @@ mod tests {
         // `%` stays literal (not a hex escape); `+` is still a space.
         assert_eq!(percent_decode("%+1"), "% 1");
         assert_eq!(percent_decode("%-1x"), "%-1x");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%e9"), "\u{fffd}");
+        assert_eq!(percent_decode_bytes("caf%C3%a9+%e9"), b"caf\xc3\xa9 \xe9");
     }
 }

@@ -44,34 +44,11 @@ fn insert(fields: &mut Map<String, Value>, name: String, value: Value) {
     }
 }
 
-/// Percent-decodes one name or value of a form.
+/// Percent-decodes one name or value of a form, refusing one that is not
+/// UTF-8 once decoded.
 pub fn decode(text: &str) -> Result<String, Rejection> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'+' => out.push(b' '),
-            b'%' => match bytes.get(index + 1..index + 3).and_then(hex_byte) {
-                Some(byte) => {
-                    out.push(byte);
-                    index += 2;
-                }
-                None => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        index += 1;
-    }
-    String::from_utf8(out)
+    String::from_utf8(weir_sdk::percent_decode_bytes(text))
         .map_err(|_| Rejection::Malformed("a form field is not UTF-8 once percent-decoded".to_owned()))
-}
-
-fn hex_byte(pair: &[u8]) -> Option<u8> {
-    let digit = |b: u8| char::from(b).to_digit(16);
-    let high = digit(*pair.first()?)?;
-    let low = digit(*pair.get(1)?)?;
-    u8::try_from(high * 16 + low).ok()
 }
 
 #[cfg(test)]
