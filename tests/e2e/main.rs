@@ -19,6 +19,7 @@ mod destination_rate_limit;
 mod durability;
 mod hostile_guests;
 mod hot_reload;
+mod inbound_python;
 mod ingest_policy;
 mod observability;
 mod openapi;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates (once) the Python venv the end-to-end suite uses to check Weir's
-# deliveries with independent implementations: `standardwebhooks` (the
-# Standard Webhooks reference library) and `pyhpke` (RFC 9180 HPKE).
+# deliveries, and to sign what it receives, with independent
+# implementations: `standardwebhooks` (the Standard Webhooks reference
+# library), `pyhpke` (RFC 9180 HPKE) and `slack_sdk` (Slack's Python SDK).
 # Idempotent: the venv is created once and each package is installed only
 # when the pinned version is missing. Prints the venv's python on its last
 # line of stdout.
@@ -15,6 +16,7 @@ set -euo pipefail
 
 STANDARDWEBHOOKS_VERSION=1.1.0
 PYHPKE_VERSION=0.6.5
+SLACK_SDK_VERSION=3.36.0
 
 venv=${WEIR_E2E_PYTHON_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/e2e-python-venv}
 python=${PYTHON:-python3}
@@ -41,7 +43,7 @@ fi
 installed() {
   "$venv/bin/python" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true
 }
-for spec in "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "pyhpke==$PYHPKE_VERSION"; do
+for spec in "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "pyhpke==$PYHPKE_VERSION" "slack_sdk==$SLACK_SDK_VERSION"; do
   name=${spec%%==*}
   want=${spec##*==}
   have=$(installed "$name")

@@ -1,5 +1,6 @@
 //! The Python side of the suite: independent implementations (the
-//! `standardwebhooks` reference library, `pyhpke`) check what Weir sends.
+//! `standardwebhooks` reference library, `pyhpke`) check what Weir sends,
+//! and sign what it receives (`standardwebhooks`, Slack's `slack_sdk`).
 //!
 //! [`python`] runs `tests/e2e/python/setup_venv.sh` once per test process;
 //! the script creates a venv under `${XDG_CACHE_HOME:-$HOME/.cache}/weir/`

@@ -55,6 +55,14 @@ impl TestDirs {
     }
 }
 
+impl TestDirs {
+    /// Also installs first-party pack `name` (built into `plugins/`), for a
+    /// server started afterwards.
+    pub fn install(&self, name: &str) {
+        copy_pack(&repo_root().join("plugins").join(name), &self.plugins.join(name));
+    }
+}
+
 fn copy_pack(from: &Path, to: &Path) {
     assert!(
         from.join("pack.toml").is_file(),
