@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use crate::model::{is_method_name, networks};
 
 mod env;
+mod http;
 mod telemetry;
 use crate::time::human_duration;
 
+pub use http::HttpConfig;
 pub use telemetry::TelemetryConfig;
 
 /// A configuration file or value that cannot be used.
@@ -69,6 +71,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Directory holding one sub-directory per pack. Default `plugins`.
     pub plugins_dir: PathBuf,
+    /// HTTP server limits: client timeouts, connections, shutdown drain.
+    pub http: HttpConfig,
     /// Inbound webhook settings.
     pub ingest: IngestConfig,
     /// Sandbox limits applied to every pack call.
@@ -304,6 +308,7 @@ impl Default for Config {
             public_url: None,
             data_dir: PathBuf::from(".weir/data"),
             plugins_dir: PathBuf::from("plugins"),
+            http: HttpConfig::default(),
             ingest: IngestConfig::default(),
             packs: PackLimits::default(),
             delivery: DeliveryConfig::default(),
@@ -490,6 +495,7 @@ impl Config {
         {
             return invalid("public_url", "must start with http:// or https://");
         }
+        self.http.validate()?;
         self.telemetry.validate(cfg!(feature = "otel"))
     }
 

@@ -32,6 +32,7 @@ mod restart;
 mod retention;
 mod rules_api;
 mod shutdown;
+mod slow_clients;
 mod startup;
 mod tenancy;
 mod tenant_isolation;

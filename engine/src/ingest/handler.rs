@@ -190,7 +190,13 @@ async fn walk(
         ),
         None => None,
     };
-    let body = read_limited(inbound.headers, body, policy.max_body_bytes).await?;
+    let body = read_limited(
+        inbound.headers,
+        body,
+        policy.max_body_bytes,
+        app.config.http.body_read_timeout,
+    )
+    .await?;
     ledger.body_read(body.len());
     receive(app, ledger, inbound, &trigger, body)
         .await

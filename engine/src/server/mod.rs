@@ -5,6 +5,7 @@
 //! `127.0.0.1:0` with a temporary data directory.
 
 mod health;
+mod http;
 pub mod observe;
 pub mod pack_watcher;
 mod runtime;
@@ -225,14 +226,13 @@ impl Server {
             scheduled,
             metrics,
         });
+        let http_limits = state.config.http.clone();
         let app = app(state);
         let stop = shutdown.clone();
         let handle_store = store.clone();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(stop.clone().cancelled_owned())
-                .await;
-            // HTTP has drained; stop the background work, then let the
+            http::serve(listener, app, &http_limits, stop.clone()).await;
+            // HTTP has drained (or its drain time is up); stop the background work, then let the
             // committer finish its queue and flush.
             stop.cancel();
             let _ = router_task.await;
@@ -259,7 +259,7 @@ impl Server {
                     tracing::error!(%error, "final flush failed");
                 }
             }
-            served
+            Ok(())
         });
         tracing::info!(%addr, "weir is listening");
         Ok(ServerHandle {

@@ -1,6 +1,6 @@
 //! Hand-written HTTP/1.1 over a TCP socket, for what a client library
 //! will not do: a chunked body that never ends, a `Content-Length` whose
-//! body is never sent.
+//! body is never sent, headers that never end.
 
 use std::time::Duration;
 
@@ -45,6 +45,25 @@ impl RawConnection {
         tokio::time::timeout(ANSWER_WITHIN, self.read_response())
             .await
             .expect("the server answers without waiting for the rest of the body")
+    }
+
+    /// Waits until the server closes the connection (end of stream or a
+    /// reset) and returns what it sent before; panics if it is still open
+    /// after [`ANSWER_WITHIN`].
+    pub async fn closed_by_server(&mut self) -> Vec<u8> {
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 4096];
+        tokio::time::timeout(ANSWER_WITHIN, async {
+            loop {
+                match self.stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => received.extend_from_slice(&chunk[..read]),
+                }
+            }
+        })
+        .await
+        .expect("the server closes the connection");
+        received
     }
 
     async fn read_response(&mut self) -> (u16, Value) {
