@@ -67,6 +67,7 @@ struct BaseDocument;
         (status = 403, description = "client address not allowed", body = ApiErrorBody),
         (status = 404, description = "unknown webhook key", body = ApiErrorBody),
         (status = 405, description = "method not allowed for this trigger", body = ApiErrorBody),
+        (status = 408, description = "the body did not arrive within `http.body_read_timeout`", body = ApiErrorBody),
         (status = 413, description = "body over the limit", body = ApiErrorBody),
         (status = 429, description = "rate limit or daily quota reached; see `Retry-After`", body = ApiErrorBody),
         (status = 503, description = "the store cannot write or the connector is busy; see `Retry-After`", body = ApiErrorBody)
