@@ -119,6 +119,8 @@ async fn metrics_move_with_traffic_and_pass_promtool() {
     expect("weir_dead_letters_total".into(), 0.0);
     expect("weir_delivery_retries_total".into(), 0.0);
     expect("weir_due_queue_deliveries".into(), 0.0);
+    // The event is delivered, so the router has passed it.
+    expect("weir_router_lag_seconds".into(), 0.0);
     expect(
         "weir_http_requests_total{method=\"POST\",route=\"/api/v1/webhooks/{*webhook_key}\",status=\"202\"}"
             .into(),

@@ -47,6 +47,7 @@ pub struct Metrics {
     dead_letters: IntCounter,
     due_deliveries: IntGauge,
     store_size: IntGauge,
+    router_lag: prometheus::Gauge,
 }
 
 /// A metric could not be registered or encoded (a bug, not an input).
@@ -117,6 +118,11 @@ impl Metrics {
             "Deliveries waiting in the due queue (read at scrape time).",
         )?;
         registry.register(Box::new(due_deliveries.clone()))?;
+        let router_lag = prometheus::Gauge::new(
+            "weir_router_lag_seconds",
+            "Age of the oldest stored event the router has not scheduled deliveries for; 0 when it is caught up (read at scrape time).",
+        )?;
+        registry.register(Box::new(router_lag.clone()))?;
         let store_size = IntGauge::new(
             "weir_store_size_bytes",
             "Bytes the embedded store occupies on disk (read at scrape time).",
@@ -135,6 +141,7 @@ impl Metrics {
             dead_letters,
             due_deliveries,
             store_size,
+            router_lag,
         })
     }
 
@@ -191,6 +198,12 @@ impl Metrics {
             Ok(due) => self.due_deliveries.set(i64::try_from(due).unwrap_or(i64::MAX)),
             Err(error) => tracing::warn!(%error, "cannot count due deliveries for /metrics"),
         }
+        match store.oldest_unrouted() {
+            Ok(oldest) => self.router_lag.set(oldest.map_or(0.0, |id| {
+                crate::time::now_ms().saturating_sub(id.timestamp_ms()) as f64 / 1000.0
+            })),
+            Err(error) => tracing::warn!(%error, "cannot read the router's lag for /metrics"),
+        }
         match store.size_on_disk() {
             Ok(bytes) => self.store_size.set(i64::try_from(bytes).unwrap_or(i64::MAX)),
             Err(error) => tracing::warn!(%error, "cannot read the store size for /metrics"),
@@ -230,6 +243,7 @@ mod tests {
             "weir_webhooks_rejected_total{reason=\"unknown_webhook\",trigger=\"unknown\"} 1",
             "weir_deliveries_finished_total{status=\"delivered\"} 1",
             "weir_due_queue_deliveries 0",
+            "weir_router_lag_seconds 0",
             "weir_pack_calls_total{component=\"github\",pack=\"github\"} 1",
             "weir_pack_call_duration_seconds_bucket{component=\"github\",pack=\"github\",le=\"0.001\"} 1",
         ] {

@@ -32,6 +32,27 @@ impl Store {
         range.take(limit).map(|entry| decode_entry(entry?)).collect()
     }
 
+    /// The first event after the router's cursor: the oldest event whose
+    /// deliveries are not scheduled yet, `None` when the router is caught
+    /// up. Reads one key, not the backlog.
+    pub fn oldest_unrouted(&self) -> Result<Option<EventId>, StoreError> {
+        let after = self.router_cursor()?;
+        let mut range = match after {
+            Some(id) => self.trees().events.range((
+                std::ops::Bound::Excluded(id.to_bytes().to_vec()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => self.trees().events.iter(),
+        };
+        match range.next() {
+            Some(entry) => {
+                let (key, _) = entry?;
+                Ok(EventId::from_bytes(&key))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Up to `limit` events before `before` (exclusive) that `keep`
     /// accepts, newest first; from the end of the log when `before` is
     /// `None`. At most [`MAX_SCAN`] events are examined per call.
@@ -75,4 +96,58 @@ fn decode_entry((key, value): (sled::IVec, sled::IVec)) -> Result<StoredEvent, S
 fn decode_event(id: EventId, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
     let draft: EventDraft = decode("events", bytes)?;
     Ok(StoredEvent { id, draft })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio::sync::Notify;
+
+    use crate::config::Durability;
+    use crate::ids::{TenantId, TriggerId};
+    use crate::store::{CommitOutcome, Committer, PendingEvent, Store};
+
+    #[tokio::test]
+    async fn the_oldest_unrouted_event_follows_the_cursor() {
+        let temp = tempfile::tempdir().expect("temp");
+        let store = Store::open(temp.path(), Durability::None).expect("opens");
+        assert_eq!(store.oldest_unrouted().expect("reads"), None, "an empty log");
+        let (committer, thread) = Committer::start(
+            store.clone(),
+            16,
+            Duration::from_secs(60),
+            Arc::new(Notify::new()),
+        )
+        .expect("committer");
+        let trigger = TriggerId::generate();
+        let events = (0..3)
+            .map(|n| PendingEvent {
+                dedupe_scope: trigger.to_bytes(),
+                trigger_id: Some(trigger),
+                tenant_id: TenantId::generate(),
+                idempotency_key: format!("key-{n}"),
+                record: b"{}".to_vec(),
+            })
+            .collect();
+        let stored: Vec<_> = committer
+            .commit(events)
+            .await
+            .expect("commits")
+            .into_iter()
+            .map(|outcome| match outcome {
+                CommitOutcome::Stored(id) => id,
+                CommitOutcome::Duplicate(id) => panic!("{id} is no duplicate"),
+            })
+            .collect();
+        drop(committer);
+        thread.join().expect("joins");
+
+        assert_eq!(store.oldest_unrouted().expect("reads"), Some(stored[0]));
+        store.advance_router_cursor(stored[1]).expect("cursor");
+        assert_eq!(store.oldest_unrouted().expect("reads"), Some(stored[2]));
+        store.advance_router_cursor(stored[2]).expect("cursor");
+        assert_eq!(store.oldest_unrouted().expect("reads"), None, "caught up");
+    }
 }
