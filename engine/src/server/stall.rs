@@ -85,13 +85,14 @@ mod tests {
     use tokio::sync::Notify;
 
     use super::*;
-    use crate::config::Durability;
-    use crate::store::{Committer, PendingEvent, Store};
+    use crate::ids::{TenantId, TriggerId};
+    use crate::store::Committer;
+    use crate::store::testing::{pending, temp_store};
 
     #[tokio::test]
     async fn an_idle_or_moving_committer_is_left_alone() {
-        let temp = tempfile::tempdir().expect("temp");
-        let store = Store::open(temp.path(), Durability::None).expect("opens");
+        let (_temp, store) = temp_store();
+        let (trigger, tenant) = (TriggerId::generate(), TenantId::generate());
         let (committer, thread) =
             Committer::start(store, 16, Duration::from_secs(60), Arc::new(Notify::new())).expect("committer");
         let (stalled, seen) = mpsc::channel();
@@ -100,13 +101,7 @@ mod tests {
         })
         .expect("starts");
         for n in 0..20 {
-            let event = PendingEvent {
-                dedupe_scope: [1; 16],
-                trigger_id: None,
-                tenant_id: crate::ids::TenantId::generate(),
-                idempotency_key: format!("key-{n}"),
-                record: b"{}".to_vec(),
-            };
+            let event = pending(trigger, tenant, &format!("key-{n}"));
             committer.commit(vec![event]).await.expect("commits");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

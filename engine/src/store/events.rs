@@ -100,50 +100,13 @@ fn decode_event(id: EventId, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    use tokio::sync::Notify;
-
-    use crate::config::Durability;
-    use crate::ids::{TenantId, TriggerId};
-    use crate::store::{CommitOutcome, Committer, PendingEvent, Store};
+    use crate::store::testing::{commit_fresh, temp_store};
 
     #[tokio::test]
     async fn the_oldest_unrouted_event_follows_the_cursor() {
-        let temp = tempfile::tempdir().expect("temp");
-        let store = Store::open(temp.path(), Durability::None).expect("opens");
+        let (_temp, store) = temp_store();
         assert_eq!(store.oldest_unrouted().expect("reads"), None, "an empty log");
-        let (committer, thread) = Committer::start(
-            store.clone(),
-            16,
-            Duration::from_secs(60),
-            Arc::new(Notify::new()),
-        )
-        .expect("committer");
-        let trigger = TriggerId::generate();
-        let events = (0..3)
-            .map(|n| PendingEvent {
-                dedupe_scope: trigger.to_bytes(),
-                trigger_id: Some(trigger),
-                tenant_id: TenantId::generate(),
-                idempotency_key: format!("key-{n}"),
-                record: b"{}".to_vec(),
-            })
-            .collect();
-        let stored: Vec<_> = committer
-            .commit(events)
-            .await
-            .expect("commits")
-            .into_iter()
-            .map(|outcome| match outcome {
-                CommitOutcome::Stored(id) => id,
-                CommitOutcome::Duplicate(id) => panic!("{id} is no duplicate"),
-            })
-            .collect();
-        drop(committer);
-        thread.join().expect("joins");
-
+        let stored = commit_fresh(&store, 3).await;
         assert_eq!(store.oldest_unrouted().expect("reads"), Some(stored[0]));
         store.advance_router_cursor(stored[1]).expect("cursor");
         assert_eq!(store.oldest_unrouted().expect("reads"), Some(stored[2]));

@@ -45,6 +45,8 @@ mod prune;
 mod requests;
 mod retention;
 mod stats;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::fs::File;
 use std::path::Path;

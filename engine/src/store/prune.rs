@@ -92,32 +92,21 @@ mod tests {
 
     use tokio::sync::Notify;
 
-    use crate::config::Durability;
     use crate::ids::{TenantId, TriggerId};
-    use crate::store::{CommitOutcome, Committer, PendingEvent, Store};
+    use crate::store::testing::{pending, temp_store};
+    use crate::store::{CommitOutcome, Committer};
     use crate::time::now_ms;
-
-    fn event(trigger: TriggerId, tenant: TenantId, key: &str) -> PendingEvent {
-        PendingEvent {
-            dedupe_scope: trigger.to_bytes(),
-            trigger_id: Some(trigger),
-            tenant_id: tenant,
-            idempotency_key: key.to_owned(),
-            record: b"{}".to_vec(),
-        }
-    }
 
     #[tokio::test]
     async fn expired_markers_are_pruned_and_live_ones_kept() {
-        let temp = tempfile::tempdir().expect("temp");
-        let store = Store::open(temp.path(), Durability::None).expect("opens");
+        let (_temp, store) = temp_store();
         let trigger = TriggerId::generate();
         let tenant = TenantId::generate();
         let (short, short_thread) =
             Committer::start(store.clone(), 16, Duration::ZERO, Arc::new(Notify::new())).expect("committer");
         for key in ["a", "b", "c"] {
             short
-                .commit(vec![event(trigger, tenant, key)])
+                .commit(vec![pending(trigger, tenant, key)])
                 .await
                 .expect("commit");
         }
@@ -130,12 +119,12 @@ mod tests {
             Arc::new(Notify::new()),
         )
         .expect("committer");
-        long.commit(vec![event(trigger, tenant, "kept")])
+        long.commit(vec![pending(trigger, tenant, "kept")])
             .await
             .expect("commit");
         // `a` expired and is seen again: re-marked with the long expiry.
         let again = long
-            .commit(vec![event(trigger, tenant, "a")])
+            .commit(vec![pending(trigger, tenant, "a")])
             .await
             .expect("commit");
         assert!(matches!(again[0], CommitOutcome::Stored(_)), "{again:?}");
@@ -146,7 +135,7 @@ mod tests {
         assert_eq!(store.dedup_marker_count(), 2);
         assert_eq!(store.prune_dedup(now_ms() + 10).expect("prunes"), 0);
         let duplicate = long
-            .commit(vec![event(trigger, tenant, "a")])
+            .commit(vec![pending(trigger, tenant, "a")])
             .await
             .expect("commit");
         assert!(

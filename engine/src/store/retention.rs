@@ -77,46 +77,17 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    use tokio::sync::Notify;
-
     use super::BATCH;
-    use crate::config::Durability;
-    use crate::ids::{TenantId, TriggerId};
-    use crate::store::{CommitOutcome, Committer, PendingEvent, Store};
+    use crate::store::testing::{commit_fresh, temp_store};
     use crate::time::now_ms;
 
     #[tokio::test]
     async fn a_pass_says_when_it_stopped_at_its_batch_limit() {
-        let temp = tempfile::tempdir().expect("temp");
-        let store = Store::open(temp.path(), Durability::None).expect("opens");
-        let (trigger, tenant) = (TriggerId::generate(), TenantId::generate());
-        let (committer, thread) = Committer::start(
-            store.clone(),
-            4096,
-            Duration::from_secs(60),
-            Arc::new(Notify::new()),
-        )
-        .expect("committer");
-        let total = BATCH + 76;
-        let events = (0..total)
-            .map(|n| PendingEvent {
-                dedupe_scope: trigger.to_bytes(),
-                trigger_id: Some(trigger),
-                tenant_id: tenant,
-                idempotency_key: format!("key-{n}"),
-                record: b"{}".to_vec(),
-            })
-            .collect();
-        let outcomes = committer.commit(events).await.expect("commits");
-        let Some(CommitOutcome::Stored(last)) = outcomes.last().copied() else {
-            panic!("{outcomes:?}");
-        };
-        drop(committer);
-        thread.join().expect("joins");
-        store.advance_router_cursor(last).expect("cursor");
+        let (_temp, store) = temp_store();
+        let stored = commit_fresh(&store, BATCH + 76).await;
+        store
+            .advance_router_cursor(*stored.last().expect("events"))
+            .expect("cursor");
 
         let cutoff = now_ms() + 1000;
         let first = store.prune_events(cutoff).expect("prunes");
