@@ -2,16 +2,22 @@
 //! 503 with `Retry-After` and never 2xx (the failure is injected through
 //! the `fault-injection` test hook); a store whose data files were damaged
 //! is refused at start with the corrupt-store error, never replaced by an
-//! empty one.
+//! empty one; a delivery attempt whose record the store refused is sent
+//! again once the store takes writes, without a restart.
 
 use std::io::{Seek, SeekFrom, Write};
+use std::time::Duration;
+
+use serde_json::json;
 
 use weir::Server;
 use weir::server::StartError;
 use weir::store::StoreError;
 
+use crate::support::outbound::{WAIT, delivery_id, destination, finished, publish, rule};
+use crate::support::scripted::{Reply, ScriptedReceiver};
 use crate::support::server::{TestDirs, json_body, test_config};
-use crate::support::{TestServer, github_push_payload};
+use crate::support::{TestServer, eventually, github_push_payload};
 
 const SECRET: &str = "durability-secret";
 
@@ -157,4 +163,50 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(&path, to.join(entry.file_name())).expect("copy");
         }
     }
+}
+
+#[tokio::test]
+async fn an_attempt_the_store_could_not_record_is_sent_again_once_it_can() {
+    const STALL: Duration = Duration::from_secs(1);
+    // The first request is answered after STALL, so the test can make the
+    // store refuse writes while it is in flight; later ones at once.
+    let receiver = ScriptedReceiver::start(|_, before| {
+        let reply = Reply::status(200);
+        if before.is_empty() {
+            reply.after(STALL)
+        } else {
+            reply
+        }
+    })
+    .await;
+    let dirs = TestDirs::new(&[]);
+    let server = TestServer::start(test_config(&dirs)).await;
+    let target = destination(&server, json!({"name": "stranded", "url": receiver.url})).await;
+    rule(&server, "test.stranded", &target).await;
+    let event = publish(&server, "test.stranded", json!({"n": 1})).await;
+    let id = delivery_id(&server, &event).await;
+
+    eventually("the first request", WAIT, || async {
+        (!receiver.hits().is_empty()).then_some(())
+    })
+    .await;
+    server.fail_store_writes(true);
+    // The answer comes after STALL and its record is refused; writes stay
+    // off well past that.
+    tokio::time::sleep(STALL + Duration::from_secs(4)).await;
+    let (_, during) = server.get(&format!("/api/v1/deliveries/{id}")).await;
+    assert_eq!(during["status"], "sending", "not recorded: {during}");
+    server.fail_store_writes(false);
+
+    // No restart: the delivery is sent again, with the same webhook-id.
+    let delivery = finished(&server, &id).await;
+    assert_eq!(delivery["status"], "delivered", "{delivery:#}");
+    assert_eq!(
+        delivery["attempts"], 1,
+        "the refused record counted nothing: {delivery:#}"
+    );
+    let hits = receiver.hits_for(&id);
+    assert_eq!(hits.len(), 2, "sent again once");
+    assert!(hits.iter().all(|hit| hit.header("webhook-id") == id));
+    server.stop().await;
 }

@@ -8,7 +8,10 @@
 //! attempts, and puts spilled or (at shutdown) waiting deliveries back in
 //! the due queue. A claimed delivery is `sending` and in the store's
 //! `inflight` tree until it is recorded or put back, so a crash re-queues
-//! it at start-up (`Store::recover_inflight`).
+//! it at start-up (`Store::recover_inflight`). An attempt whose record the
+//! store refused (a full disk), or whose task panicked, leaves its
+//! delivery "stranded" in flight: the dispatcher puts it back in the due
+//! queue as soon as the store takes writes again, without a restart.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempt::Deliverer;
 use super::lanes::{Admission, Lanes, Limits};
-use crate::ids::DestinationId;
+use crate::ids::{DeliveryId, DestinationId};
 use crate::model::Delivery;
 use crate::store::Store;
 use crate::time::now_ms;
@@ -29,8 +32,17 @@ use crate::time::now_ms;
 /// notification or the next due time wakes the dispatcher first).
 const MAX_IDLE: Duration = Duration::from_secs(1);
 
-/// What an attempt task hands back: its destination and how long it took.
-type Ended = (DestinationId, u64);
+/// How often putting stranded deliveries back is retried while the store
+/// refuses it.
+const STRANDED_RETRY: Duration = Duration::from_secs(2);
+
+/// What an attempt task hands back.
+struct Ended {
+    /// How long the attempt took.
+    elapsed_ms: u64,
+    /// Whether its outcome was written (else it is stranded in flight).
+    recorded: bool,
+}
 
 /// Runs delivery attempts.
 pub struct Dispatcher {
@@ -39,9 +51,13 @@ pub struct Dispatcher {
     scheduled: Arc<Notify>,
     lanes: Lanes<DestinationId, Delivery>,
     workers: JoinSet<Ended>,
-    /// The destination of each running task, to give its slot back even
-    /// if the task panicked.
-    tasks: HashMap<tokio::task::Id, DestinationId>,
+    /// The destination and delivery of each running task, to give its slot
+    /// back (and put its delivery back) even if the task panicked.
+    tasks: HashMap<tokio::task::Id, (DestinationId, DeliveryId)>,
+    /// Deliveries left in flight by attempts that could not be recorded.
+    stranded: Vec<DeliveryId>,
+    /// When to try putting `stranded` back next.
+    stranded_retry_at: Instant,
 }
 
 impl Dispatcher {
@@ -55,6 +71,8 @@ impl Dispatcher {
             lanes: Lanes::new(Limits::new(concurrency)),
             workers: JoinSet::new(),
             tasks: HashMap::new(),
+            stranded: Vec::new(),
+            stranded_retry_at: Instant::now(),
         }
     }
 
@@ -64,6 +82,9 @@ impl Dispatcher {
         while !shutdown.is_cancelled() {
             while let Some(ended) = self.workers.try_join_next_with_id() {
                 self.ended(ended);
+            }
+            if !self.stranded.is_empty() && Instant::now() >= self.stranded_retry_at {
+                self.requeue_stranded();
             }
             while let Some((_, delivery)) = self.lanes.next_start() {
                 self.spawn(delivery);
@@ -107,6 +128,32 @@ impl Dispatcher {
         while let Some(ended) = self.workers.join_next_with_id().await {
             self.ended(ended);
         }
+        if !self.stranded.is_empty() {
+            self.requeue_stranded();
+        }
+    }
+
+    /// Puts the stranded deliveries back in the due queue, due now; while
+    /// the store refuses, tries again after [`STRANDED_RETRY`] (and at the
+    /// latest, `recover_inflight` does it at the next start).
+    fn requeue_stranded(&mut self) {
+        match self.store.requeue_inflight(&self.stranded, now_ms()) {
+            Ok(requeued) => {
+                tracing::info!(
+                    requeued,
+                    "deliveries whose attempt could not be recorded are queued again"
+                );
+                self.stranded.clear();
+            }
+            Err(error) => {
+                tracing::warn!(
+                    %error,
+                    stranded = self.stranded.len(),
+                    "cannot queue again the deliveries whose attempt could not be recorded; retrying"
+                );
+                self.stranded_retry_at = Instant::now() + STRANDED_RETRY;
+            }
+        }
     }
 
     /// Starts, queues or spills each claimed delivery.
@@ -147,29 +194,41 @@ impl Dispatcher {
 
     fn spawn(&mut self, delivery: Delivery) {
         let deliverer = Arc::clone(&self.deliverer);
-        let destination = delivery.destination_id;
+        let ids = (delivery.destination_id, delivery.id);
         let handle = self.workers.spawn(async move {
             let id = delivery.id;
             let started = Instant::now();
-            if let Err(error) = deliverer.attempt(delivery).await {
-                tracing::error!(delivery = %id, %error, "cannot record attempt; it will be retried after a restart");
+            let recorded = match deliverer.attempt(delivery).await {
+                Ok(_) => true,
+                Err(error) => {
+                    tracing::error!(delivery = %id, %error, "cannot record attempt; the delivery is queued again once the store takes writes");
+                    false
+                }
+            };
+            Ended {
+                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                recorded,
             }
-            let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            (destination, elapsed)
         });
-        self.tasks.insert(handle.id(), destination);
+        self.tasks.insert(handle.id(), ids);
     }
 
     fn ended(&mut self, ended: Result<(tokio::task::Id, Ended), JoinError>) {
-        let (task, elapsed) = match ended {
-            Ok((task, (_, elapsed))) => (task, elapsed),
+        let (task, elapsed_ms, recorded) = match ended {
+            Ok((task, ended)) => (task, ended.elapsed_ms, ended.recorded),
             Err(error) => {
                 tracing::error!(%error, "a delivery attempt task failed");
-                (error.id(), 0)
+                (error.id(), 0, false)
             }
         };
-        if let Some(destination) = self.tasks.remove(&task) {
-            self.lanes.finished(destination, elapsed);
+        if let Some((destination, delivery)) = self.tasks.remove(&task) {
+            self.lanes.finished(destination, elapsed_ms);
+            if !recorded {
+                if self.stranded.is_empty() {
+                    self.stranded_retry_at = Instant::now();
+                }
+                self.stranded.push(delivery);
+            }
         }
     }
 }

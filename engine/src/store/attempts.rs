@@ -50,6 +50,7 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
+        self.check_writable()?;
         let trees = self.trees();
         (&trees.deliveries, &trees.attempts, &trees.inflight, &trees.due).transaction(
             |(stored, attempts, inflight, due)| {
@@ -158,5 +159,40 @@ mod tests {
             0,
             "nothing left in flight"
         );
+    }
+
+    #[test]
+    fn stranded_deliveries_are_queued_again_and_recorded_ones_left_alone() {
+        let temp = tempfile::tempdir().expect("temp");
+        let store = Store::open(temp.path(), Durability::None).expect("opens");
+        let deliveries = [
+            delivery(DeliveryStatus::Pending),
+            delivery(DeliveryStatus::Pending),
+        ];
+        store.schedule(None, &deliveries).expect("schedules");
+        let claimed = store.claim_due(10, 10).expect("claims");
+        let mut recorded = claimed[0].clone();
+        recorded.status = DeliveryStatus::Delivered;
+        recorded.next_attempt_at_ms = None;
+        store
+            .record_attempt(&recorded, &attempt(&recorded, None))
+            .expect("records");
+
+        let ids = [claimed[0].id, claimed[1].id];
+        assert_eq!(store.requeue_inflight(&ids, 7_000).expect("requeues"), 1);
+        let stranded = store.delivery(claimed[1].id).expect("reads").expect("stored");
+        assert_eq!(stranded.status, DeliveryStatus::Pending);
+        assert_eq!(stranded.next_attempt_at_ms, Some(7_000));
+        assert_eq!(stranded.attempts, claimed[1].attempts, "no attempt counted");
+        assert_eq!(store.next_due_ms().expect("next"), Some(7_000));
+        let untouched = store.delivery(claimed[0].id).expect("reads").expect("stored");
+        assert_eq!(untouched.status, DeliveryStatus::Delivered);
+        assert_eq!(store.due_count().expect("due"), 1);
+        assert_eq!(
+            store.requeue_inflight(&ids, 7_000).expect("requeues"),
+            0,
+            "a second call finds nothing in flight"
+        );
+        assert_eq!(store.recover_inflight().expect("recovers"), 0);
     }
 }

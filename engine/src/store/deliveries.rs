@@ -180,6 +180,7 @@ impl Store {
     /// FIFO delivery that is finished leaves its queue and the next one in
     /// the queue becomes due, in the same transaction.
     pub fn record_attempt(&self, delivery: &Delivery, attempt: &Attempt) -> Result<(), StoreError> {
+        self.check_writable()?;
         let delivery_bytes = encode(delivery)?;
         let attempt_bytes = encode(attempt)?;
         let id = delivery.id.to_bytes();
@@ -351,26 +352,54 @@ impl Store {
     /// in the queue, due now. Called once at start-up, before any worker
     /// runs. Returns how many were recovered.
     pub fn recover_inflight(&self) -> Result<usize, StoreError> {
-        let trees = self.trees();
-        let now = now_ms();
-        let mut recovered = 0;
-        for key in trees.inflight.iter().keys() {
-            let key = key?;
-            if let Some(bytes) = trees.deliveries.get(&key)? {
-                let mut delivery: Delivery = decode("deliveries", &bytes)?;
-                if delivery.status == DeliveryStatus::Sending {
-                    delivery.status = DeliveryStatus::Pending;
-                    delivery.next_attempt_at_ms = Some(now);
-                    delivery.updated_at_ms = now;
-                    trees.deliveries.insert(&key, encode(&delivery)?)?;
-                    trees.due.insert(due_key(now, delivery.id.to_bytes()), &[])?;
-                    recovered += 1;
-                }
-            }
-            trees.inflight.remove(&key)?;
-        }
+        let ids: Vec<DeliveryId> = self
+            .trees()
+            .inflight
+            .iter()
+            .keys()
+            .filter_map(|key| key.map(|key| DeliveryId::from_bytes(&key)).transpose())
+            .collect::<Result<_, _>>()?;
+        let recovered = self.requeue_inflight(&ids, now_ms())?;
         self.flush_all()?;
         Ok(recovered)
+    }
+
+    /// Puts the in-flight deliveries `ids` back in the due queue for `at`
+    /// without counting an attempt: those whose attempt could not be
+    /// recorded (the store refused the write), or that a crash left in
+    /// flight. Ids no longer in flight are left alone (their attempt was
+    /// recorded after all). Returns how many were put back.
+    pub fn requeue_inflight(&self, ids: &[DeliveryId], at: u64) -> Result<usize, StoreError> {
+        self.check_writable()?;
+        let trees = self.trees();
+        let mut requeued = 0;
+        for chunk in ids.chunks(RELEASE_BATCH) {
+            requeued +=
+                (&trees.deliveries, &trees.inflight, &trees.due).transaction(|(stored, inflight, due)| {
+                    let mut requeued = 0;
+                    for id in chunk {
+                        let key = id.to_bytes();
+                        if inflight.remove(&key)?.is_none() {
+                            continue;
+                        }
+                        let Some(bytes) = stored.get(key)? else { continue };
+                        let mut delivery: Delivery =
+                            decode("deliveries", &bytes).map_err(ConflictableTransactionError::Abort)?;
+                        if delivery.status != DeliveryStatus::Sending {
+                            continue;
+                        }
+                        delivery.status = DeliveryStatus::Pending;
+                        delivery.next_attempt_at_ms = Some(at);
+                        delivery.updated_at_ms = now_ms();
+                        let bytes = encode(&delivery).map_err(ConflictableTransactionError::Abort)?;
+                        stored.insert(&key, bytes)?;
+                        due.insert(&due_key(at, key), &[])?;
+                        requeued += 1;
+                    }
+                    Ok(requeued)
+                })?;
+        }
+        Ok(requeued)
     }
 
     /// The delivery `id`.
