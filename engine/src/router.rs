@@ -50,7 +50,10 @@ impl Router {
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
             match self.route_batch() {
-                Ok(true) => continue,
+                // A backlog (after a restart, say) is routed batch after
+                // batch; yield between them so that this loop, which never
+                // waits while there is work, cannot hold a runtime thread.
+                Ok(true) => tokio::task::yield_now().await,
                 Ok(false) => {
                     tokio::select! {
                         () = self.appended.notified() => {}
