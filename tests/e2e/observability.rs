@@ -121,6 +121,9 @@ async fn metrics_move_with_traffic_and_pass_promtool() {
     expect("weir_due_queue_deliveries".into(), 0.0);
     // The event is delivered, so the router has passed it.
     expect("weir_router_lag_seconds".into(), 0.0);
+    // At least the scrape's own connection.
+    let open = sample(&text, "weir_http_connections_open").unwrap_or(0.0);
+    assert!(open >= 1.0, "weir_http_connections_open {open} in:\n{text}");
     expect(
         "weir_http_requests_total{method=\"POST\",route=\"/api/v1/webhooks/{*webhook_key}\",status=\"202\"}"
             .into(),

@@ -48,6 +48,7 @@ pub struct Metrics {
     due_deliveries: IntGauge,
     store_size: IntGauge,
     router_lag: prometheus::Gauge,
+    connections_open: IntGauge,
 }
 
 /// A metric could not be registered or encoded (a bug, not an input).
@@ -118,6 +119,11 @@ impl Metrics {
             "Deliveries waiting in the due queue (read at scrape time).",
         )?;
         registry.register(Box::new(due_deliveries.clone()))?;
+        let connections_open = IntGauge::new(
+            "weir_http_connections_open",
+            "HTTP connections open now (at most `http.max_connections`).",
+        )?;
+        registry.register(Box::new(connections_open.clone()))?;
         let router_lag = prometheus::Gauge::new(
             "weir_router_lag_seconds",
             "Age of the oldest stored event the router has not scheduled deliveries for; 0 when it is caught up (read at scrape time).",
@@ -142,7 +148,13 @@ impl Metrics {
             due_deliveries,
             store_size,
             router_lag,
+            connections_open,
         })
+    }
+
+    /// The gauge of open HTTP connections, for the server loop to move.
+    pub fn connections_open(&self) -> IntGauge {
+        self.connections_open.clone()
     }
 
     /// One answered HTTP request on `route` (the matched template).

@@ -18,6 +18,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use prometheus::IntGauge;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -32,11 +33,12 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Serves `router` on `listener` until `shutdown`, then drains. Returns
 /// how many connections were still open at the end of the drain and had
-/// to be closed.
+/// to be closed. `open` follows the number of open connections.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: &HttpConfig,
+    open: IntGauge,
     shutdown: CancellationToken,
 ) -> usize {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -78,12 +80,15 @@ pub async fn serve(
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
+        let open = open.clone();
+        open.inc();
         connections.spawn(async move {
             // A client that goes away or times out is not an error of ours.
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
             drop(slot);
+            open.dec();
         });
     }
     drop(listener);
@@ -93,12 +98,13 @@ pub async fn serve(
     {
         return 0;
     }
-    let open = connections.len();
     tracing::warn!(
-        open,
+        open = connections.len(),
         drain_s = limits.shutdown_drain.as_secs(),
         "connections still open after the shutdown drain; closing them"
     );
+    let still_open = connections.len();
     connections.shutdown().await;
-    open
+    open.sub(i64::try_from(still_open).unwrap_or(i64::MAX));
+    still_open
 }

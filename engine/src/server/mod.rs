@@ -227,11 +227,12 @@ impl Server {
             metrics,
         });
         let http_limits = state.config.http.clone();
+        let connections_open = state.metrics.connections_open();
         let app = app(state);
         let stop = shutdown.clone();
         let handle_store = store.clone();
         let task = tokio::spawn(async move {
-            http::serve(listener, app, &http_limits, stop.clone()).await;
+            http::serve(listener, app, &http_limits, connections_open, stop.clone()).await;
             // HTTP has drained (or its drain time is up); stop the background work, then let the
             // committer finish its queue and flush.
             stop.cancel();
