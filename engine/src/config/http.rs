@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::ConfigError;
 use crate::time::human_duration;
 
+/// The largest `max_connections` accepted (far above what a process's
+/// file descriptors allow).
+const MAX_CONNECTIONS: usize = 1_000_000;
+
 /// Limits of the HTTP server, so that slow or idle clients cannot hold
 /// Weir's connections (or its shutdown) forever.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,8 +28,8 @@ pub struct HttpConfig {
     /// headers are in; then it gets `408 body_timeout`. Default `30s`.
     #[serde(with = "human_duration")]
     pub body_read_timeout: Duration,
-    /// Connections open at once; further clients wait in the listen
-    /// backlog until one closes. Default 10000.
+    /// Connections open at once, 1 to 1000000; further clients wait in
+    /// the listen backlog until one closes. Default 10000.
     pub max_connections: usize,
     /// At a graceful stop: how long requests in progress may take to
     /// finish before their connections are closed. Default `30s`.
@@ -59,8 +63,8 @@ impl HttpConfig {
         if self.body_read_timeout.is_zero() {
             return invalid("http.body_read_timeout", "must be longer than 0s, e.g. \"30s\"");
         }
-        if self.max_connections == 0 {
-            return invalid("http.max_connections", "must be at least 1");
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            return invalid("http.max_connections", "must be between 1 and 1000000");
         }
         Ok(())
     }
@@ -92,6 +96,13 @@ mod tests {
                 "http.max_connections",
                 HttpConfig {
                     max_connections: 0,
+                    ..HttpConfig::default()
+                },
+            ),
+            (
+                "http.max_connections",
+                HttpConfig {
+                    max_connections: usize::MAX,
                     ..HttpConfig::default()
                 },
             ),
