@@ -204,7 +204,8 @@ pub struct IngestConfig {
     #[serde(with = "human_duration")]
     pub event_retention: Duration,
     /// Request log records waiting to be written beyond which new ones are
-    /// dropped (and counted) rather than slowing ingest. Default 8192.
+    /// dropped (and counted) rather than slowing ingest, 1 to 1000000.
+    /// Default 8192.
     pub request_log_queue: usize,
     /// How often expired dedupe markers and old request log records are
     /// pruned. Default `1m`.
@@ -466,8 +467,9 @@ impl Config {
                 return invalid(key, "must be a number of at least 0 (0 turns the limit off)");
             }
         }
-        if self.ingest.request_log_queue == 0 {
-            return invalid("ingest.request_log_queue", "must be at least 1");
+        // The queue's slots are allocated up front.
+        if !(1..=1_000_000).contains(&self.ingest.request_log_queue) {
+            return invalid("ingest.request_log_queue", "must be between 1 and 1000000");
         }
         if self.ingest.prune_interval < Duration::from_millis(10) {
             return invalid("ingest.prune_interval", "must be at least `10ms`");
@@ -560,5 +562,15 @@ mod tests {
         config.delivery.jitter = 2.0;
         let error = config.validate().expect_err("invalid");
         assert!(error.to_string().contains("delivery.jitter"));
+        let mut config = Config::default();
+        config.ingest.request_log_queue = 1 << 40;
+        let error = config.validate().expect_err("a queue allocated up front");
+        assert!(error.to_string().contains("ingest.request_log_queue"), "{error}");
+        let mut config = Config::default();
+        config.http.max_connections = usize::MAX;
+        let error = config
+            .validate()
+            .expect_err("more permits than a semaphore holds");
+        assert!(error.to_string().contains("http.max_connections"), "{error}");
     }
 }
