@@ -372,6 +372,7 @@ impl Store {
     pub fn requeue_inflight(&self, ids: &[DeliveryId], at: u64) -> Result<usize, StoreError> {
         self.check_writable()?;
         let trees = self.trees();
+        let now = now_ms();
         let mut requeued = 0;
         for chunk in ids.chunks(RELEASE_BATCH) {
             requeued +=
@@ -390,7 +391,7 @@ impl Store {
                         }
                         delivery.status = DeliveryStatus::Pending;
                         delivery.next_attempt_at_ms = Some(at);
-                        delivery.updated_at_ms = now_ms();
+                        delivery.updated_at_ms = now;
                         let bytes = encode(&delivery).map_err(ConflictableTransactionError::Abort)?;
                         stored.insert(&key, bytes)?;
                         due.insert(&due_key(at, key), &[])?;

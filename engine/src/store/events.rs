@@ -22,34 +22,31 @@ impl Store {
     /// Up to `limit` events after `after` (exclusive), oldest first; from
     /// the start of the log when `after` is `None`.
     pub fn events_after(&self, after: Option<EventId>, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-        let range = match after {
-            Some(id) => self.trees().events.range((
-                std::ops::Bound::Excluded(id.to_bytes().to_vec()),
-                std::ops::Bound::Unbounded,
-            )),
-            None => self.trees().events.iter(),
-        };
-        range.take(limit).map(|entry| decode_entry(entry?)).collect()
+        self.log_after(after)
+            .take(limit)
+            .map(|entry| decode_entry(entry?))
+            .collect()
     }
 
     /// The first event after the router's cursor: the oldest event whose
     /// deliveries are not scheduled yet, `None` when the router is caught
     /// up. Reads one key, not the backlog.
     pub fn oldest_unrouted(&self) -> Result<Option<EventId>, StoreError> {
-        let after = self.router_cursor()?;
-        let mut range = match after {
+        match self.log_after(self.router_cursor()?).keys().next() {
+            Some(key) => Ok(EventId::from_bytes(&key?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The log after `after` (exclusive), oldest first; the whole log when
+    /// `after` is `None`.
+    fn log_after(&self, after: Option<EventId>) -> sled::Iter {
+        match after {
             Some(id) => self.trees().events.range((
                 std::ops::Bound::Excluded(id.to_bytes().to_vec()),
                 std::ops::Bound::Unbounded,
             )),
             None => self.trees().events.iter(),
-        };
-        match range.next() {
-            Some(entry) => {
-                let (key, _) = entry?;
-                Ok(EventId::from_bytes(&key))
-            }
-            None => Ok(None),
         }
     }
 
