@@ -56,7 +56,8 @@ pub struct Dispatcher {
     tasks: HashMap<tokio::task::Id, (DestinationId, DeliveryId)>,
     /// Deliveries left in flight by attempts that could not be recorded.
     stranded: Vec<DeliveryId>,
-    /// When to try putting `stranded` back next.
+    /// When to try putting `stranded` back next: in the past unless the
+    /// last try failed.
     stranded_retry_at: Instant,
 }
 
@@ -224,9 +225,6 @@ impl Dispatcher {
         if let Some((destination, delivery)) = self.tasks.remove(&task) {
             self.lanes.finished(destination, elapsed_ms);
             if !recorded {
-                if self.stranded.is_empty() {
-                    self.stranded_retry_at = Instant::now();
-                }
                 self.stranded.push(delivery);
             }
         }

@@ -31,16 +31,16 @@ use crate::config::HttpConfig;
 /// file descriptors, for one), so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Serves `router` on `listener` until `shutdown`, then drains. Returns
-/// how many connections were still open at the end of the drain and had
-/// to be closed. `open` follows the number of open connections.
+/// Serves `router` on `listener` until `shutdown`, then drains; closes
+/// the connections still open after `limits.shutdown_drain`. `open`
+/// follows the number of open connections.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: &HttpConfig,
     open: IntGauge,
     shutdown: CancellationToken,
-) -> usize {
+) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
@@ -80,15 +80,15 @@ pub async fn serve(
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
-        let open = open.clone();
-        open.inc();
+        let counted = Counted::new(&open);
         connections.spawn(async move {
+            // Both are released when the connection ends or, after the
+            // drain, is closed (its task dropped).
+            let _held = (slot, counted);
             // A client that goes away or times out is not an error of ours.
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
-            drop(slot);
-            open.dec();
         });
     }
     drop(listener);
@@ -96,15 +96,28 @@ pub async fn serve(
         .await
         .is_ok()
     {
-        return 0;
+        return;
     }
     tracing::warn!(
-        open = connections.len(),
+        open = open.get(),
         drain_s = limits.shutdown_drain.as_secs(),
         "connections still open after the shutdown drain; closing them"
     );
-    let still_open = connections.len();
     connections.shutdown().await;
-    open.sub(i64::try_from(still_open).unwrap_or(i64::MAX));
-    still_open
+}
+
+/// One open connection in the `open` gauge, for as long as it lives.
+struct Counted(IntGauge);
+
+impl Counted {
+    fn new(open: &IntGauge) -> Self {
+        open.inc();
+        Self(open.clone())
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }

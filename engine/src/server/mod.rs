@@ -233,8 +233,9 @@ impl Server {
         let handle_store = store.clone();
         let task = tokio::spawn(async move {
             http::serve(listener, app, &http_limits, connections_open, stop.clone()).await;
-            // HTTP has drained (or its drain time is up); stop the background work, then let the
-            // committer finish its queue and flush.
+            // HTTP has drained (or its drain time is up); stop the
+            // background work, then let the committer finish its queue and
+            // flush.
             stop.cancel();
             let _ = router_task.await;
             let _ = dispatcher_task.await;
