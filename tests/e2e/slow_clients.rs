@@ -16,18 +16,21 @@ use crate::support::{TestServer, eventually};
 const SECRET: &str = "slow-secret";
 const WAIT: Duration = Duration::from_secs(20);
 
-fn config(dirs: &TestDirs, tune: impl FnOnce(&mut Config)) -> Config {
-    let mut config = test_config(dirs);
+/// Weir with the test configuration as `tune` changes it; the directories
+/// must live as long as the server.
+async fn start(tune: impl FnOnce(&mut Config)) -> (TestDirs, TestServer) {
+    let dirs = TestDirs::new(&[]);
+    let mut config = test_config(&dirs);
     tune(&mut config);
-    config
+    let server = TestServer::start(config).await;
+    (dirs, server)
 }
 
 #[tokio::test]
 async fn headers_that_never_end_are_cut_off() {
-    let dirs = TestDirs::new(&[]);
-    let server = TestServer::start(config(&dirs, |c| {
+    let (_dirs, server) = start(|c| {
         c.http.header_read_timeout = Duration::from_millis(500);
-    }))
+    })
     .await;
     let mut connection = RawConnection::open(&server.url).await;
     connection
@@ -47,10 +50,9 @@ async fn headers_that_never_end_are_cut_off() {
 
 #[tokio::test]
 async fn a_webhook_body_that_never_arrives_gets_408_and_is_logged() {
-    let dirs = TestDirs::new(&[]);
-    let server = TestServer::start(config(&dirs, |c| {
+    let (_dirs, server) = start(|c| {
         c.http.body_read_timeout = Duration::from_millis(500);
-    }))
+    })
     .await;
     let trigger = server.github_trigger(SECRET).await;
     let path = trigger["webhook_url"]
@@ -83,12 +85,11 @@ async fn a_webhook_body_that_never_arrives_gets_408_and_is_logged() {
 
 #[tokio::test]
 async fn a_graceful_stop_closes_connections_still_open_after_the_drain() {
-    let dirs = TestDirs::new(&[]);
-    let server = TestServer::start(config(&dirs, |c| {
+    let (_dirs, server) = start(|c| {
         // Long enough not to end the connection before the stop does.
         c.http.header_read_timeout = Duration::from_secs(600);
         c.http.shutdown_drain = Duration::from_millis(500);
-    }))
+    })
     .await;
     let mut connection = RawConnection::open(&server.url).await;
     connection
@@ -105,10 +106,9 @@ async fn a_graceful_stop_closes_connections_still_open_after_the_drain() {
 
 #[tokio::test]
 async fn connections_past_the_cap_wait_until_one_closes() {
-    let dirs = TestDirs::new(&[]);
-    let server = TestServer::start(config(&dirs, |c| {
+    let (_dirs, server) = start(|c| {
         c.http.max_connections = 1;
-    }))
+    })
     .await;
     // The one slot is taken by a connection that has sent nothing yet.
     let mut holder = RawConnection::open(&server.url).await;

@@ -75,56 +75,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::RecordedAttempt;
-    use crate::config::Durability;
-    use crate::ids::{DeliveryId, DestinationId, EventId, RuleId, TenantId};
-    use crate::model::{Attempt, AttemptOutcome, Delivery, DeliveryStatus};
-    use crate::store::Store;
-
-    fn delivery(status: DeliveryStatus) -> Delivery {
-        Delivery {
-            fifo: None,
-            schedule_base: 0,
-            id: DeliveryId::derive(EventId::generate(), RuleId::generate()),
-            tenant_id: TenantId::generate(),
-            event_id: EventId::generate(),
-            rule_id: RuleId::generate(),
-            destination_id: DestinationId::generate(),
-            transformer: None,
-            transformer_config: serde_json::Value::Null,
-            status,
-            attempts: 0,
-            next_attempt_at_ms: Some(1),
-            last_error: None,
-            created_at_ms: 1,
-            updated_at_ms: 1,
-        }
-    }
-
-    fn attempt(delivery: &Delivery, next_attempt_at_ms: Option<u64>) -> Attempt {
-        Attempt {
-            delivery_id: delivery.id,
-            number: 1,
-            started_at_ms: 2,
-            duration_ms: 3,
-            outcome: AttemptOutcome::Delivered,
-            status_code: Some(200),
-            error: None,
-            response_headers: Vec::new(),
-            response_body: String::new(),
-            next_attempt_at_ms,
-        }
-    }
+    use crate::model::DeliveryStatus;
+    use crate::store::testing::{attempt, claimed_deliveries, temp_store};
 
     #[test]
     fn a_batch_records_each_attempt_as_record_attempt_would() {
-        let temp = tempfile::tempdir().expect("temp");
-        let store = Store::open(temp.path(), Durability::None).expect("opens");
-        let deliveries = [
-            delivery(DeliveryStatus::Pending),
-            delivery(DeliveryStatus::Pending),
-        ];
-        store.schedule(None, &deliveries).expect("schedules");
-        let claimed = store.claim_due(10, 10).expect("claims");
+        let (_temp, store) = temp_store();
+        let claimed = claimed_deliveries(&store, 2);
         assert_eq!(claimed.len(), 2);
         assert_eq!(store.due_count().expect("due"), 0);
 
@@ -159,40 +116,5 @@ mod tests {
             0,
             "nothing left in flight"
         );
-    }
-
-    #[test]
-    fn stranded_deliveries_are_queued_again_and_recorded_ones_left_alone() {
-        let temp = tempfile::tempdir().expect("temp");
-        let store = Store::open(temp.path(), Durability::None).expect("opens");
-        let deliveries = [
-            delivery(DeliveryStatus::Pending),
-            delivery(DeliveryStatus::Pending),
-        ];
-        store.schedule(None, &deliveries).expect("schedules");
-        let claimed = store.claim_due(10, 10).expect("claims");
-        let mut recorded = claimed[0].clone();
-        recorded.status = DeliveryStatus::Delivered;
-        recorded.next_attempt_at_ms = None;
-        store
-            .record_attempt(&recorded, &attempt(&recorded, None))
-            .expect("records");
-
-        let ids = [claimed[0].id, claimed[1].id];
-        assert_eq!(store.requeue_inflight(&ids, 7_000).expect("requeues"), 1);
-        let stranded = store.delivery(claimed[1].id).expect("reads").expect("stored");
-        assert_eq!(stranded.status, DeliveryStatus::Pending);
-        assert_eq!(stranded.next_attempt_at_ms, Some(7_000));
-        assert_eq!(stranded.attempts, claimed[1].attempts, "no attempt counted");
-        assert_eq!(store.next_due_ms().expect("next"), Some(7_000));
-        let untouched = store.delivery(claimed[0].id).expect("reads").expect("stored");
-        assert_eq!(untouched.status, DeliveryStatus::Delivered);
-        assert_eq!(store.due_count().expect("due"), 1);
-        assert_eq!(
-            store.requeue_inflight(&ids, 7_000).expect("requeues"),
-            0,
-            "a second call finds nothing in flight"
-        );
-        assert_eq!(store.recover_inflight().expect("recovers"), 0);
     }
 }

@@ -478,3 +478,38 @@ fn promote(
     due.insert(&due_key(now, id), &[])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::DeliveryStatus;
+    use crate::store::testing::{attempt, claimed_deliveries, temp_store};
+
+    #[test]
+    fn stranded_deliveries_are_queued_again_and_recorded_ones_left_alone() {
+        let (_temp, store) = temp_store();
+        let claimed = claimed_deliveries(&store, 2);
+        let mut recorded = claimed[0].clone();
+        recorded.status = DeliveryStatus::Delivered;
+        recorded.next_attempt_at_ms = None;
+        store
+            .record_attempt(&recorded, &attempt(&recorded, None))
+            .expect("records");
+
+        let ids = [claimed[0].id, claimed[1].id];
+        assert_eq!(store.requeue_inflight(&ids, 7_000).expect("requeues"), 1);
+        let stranded = store.delivery(claimed[1].id).expect("reads").expect("stored");
+        assert_eq!(stranded.status, DeliveryStatus::Pending);
+        assert_eq!(stranded.next_attempt_at_ms, Some(7_000));
+        assert_eq!(stranded.attempts, claimed[1].attempts, "no attempt counted");
+        assert_eq!(store.next_due_ms().expect("next"), Some(7_000));
+        let untouched = store.delivery(claimed[0].id).expect("reads").expect("stored");
+        assert_eq!(untouched.status, DeliveryStatus::Delivered);
+        assert_eq!(store.due_count().expect("due"), 1);
+        assert_eq!(
+            store.requeue_inflight(&ids, 7_000).expect("requeues"),
+            0,
+            "a second call finds nothing in flight"
+        );
+        assert_eq!(store.recover_inflight().expect("recovers"), 0);
+    }
+}

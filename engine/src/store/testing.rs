@@ -1,5 +1,6 @@
 //! Test helpers for the store's (and its users') unit tests: a store in a
-//! temporary directory, and events committed through the real committer.
+//! temporary directory, events committed through the real committer, and
+//! deliveries scheduled and claimed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,8 @@ use tokio::sync::Notify;
 
 use super::{CommitOutcome, Committer, PendingEvent, Store};
 use crate::config::Durability;
-use crate::ids::{EventId, TenantId, TriggerId};
+use crate::ids::{DeliveryId, DestinationId, EventId, RuleId, TenantId, TriggerId};
+use crate::model::{Attempt, AttemptOutcome, Delivery, DeliveryStatus};
 
 /// A store (durability `none`) in a directory removed when the guard drops.
 pub fn temp_store() -> (tempfile::TempDir, Store) {
@@ -53,4 +55,49 @@ pub async fn commit_fresh(store: &Store, count: usize) -> Vec<EventId> {
             CommitOutcome::Duplicate(id) => panic!("fresh keys, yet {id} is a duplicate"),
         })
         .collect()
+}
+
+/// A delivery outside any FIFO queue, due at 1 ms.
+pub fn delivery(status: DeliveryStatus) -> Delivery {
+    Delivery {
+        fifo: None,
+        schedule_base: 0,
+        id: DeliveryId::derive(EventId::generate(), RuleId::generate()),
+        tenant_id: TenantId::generate(),
+        event_id: EventId::generate(),
+        rule_id: RuleId::generate(),
+        destination_id: DestinationId::generate(),
+        transformer: None,
+        transformer_config: serde_json::Value::Null,
+        status,
+        attempts: 0,
+        next_attempt_at_ms: Some(1),
+        last_error: None,
+        created_at_ms: 1,
+        updated_at_ms: 1,
+    }
+}
+
+/// A delivered first attempt of `delivery`.
+pub fn attempt(delivery: &Delivery, next_attempt_at_ms: Option<u64>) -> Attempt {
+    Attempt {
+        delivery_id: delivery.id,
+        number: 1,
+        started_at_ms: 2,
+        duration_ms: 3,
+        outcome: AttemptOutcome::Delivered,
+        status_code: Some(200),
+        error: None,
+        response_headers: Vec::new(),
+        response_body: String::new(),
+        next_attempt_at_ms,
+    }
+}
+
+/// Schedules `count` pending deliveries and claims them (they are
+/// `sending` and in flight), as the dispatcher would.
+pub fn claimed_deliveries(store: &Store, count: usize) -> Vec<Delivery> {
+    let deliveries: Vec<Delivery> = (0..count).map(|_| delivery(DeliveryStatus::Pending)).collect();
+    store.schedule(None, &deliveries).expect("schedules");
+    store.claim_due(10, count).expect("claims")
 }
