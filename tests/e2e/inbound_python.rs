@@ -99,13 +99,10 @@ async fn standard_webhooks_signed_by_the_reference_library_are_accepted() {
     let body =
         r#"{"type":"invoice.paid","timestamp":"2026-11-24T10:00:00Z","data":{"id":"inv_1","amount":4200}}"#;
     let now = now_secs().to_string();
-    let signed = sign(
-        &bodies,
-        "standard-webhooks",
-        &[STANDARD_SECRET, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", &now],
-        body,
-    )
-    .await;
+    let signed_by = async |secret: &str, id: &str, at: &str| {
+        sign(&bodies, "standard-webhooks", &[secret, id, at], body).await
+    };
+    let signed = signed_by(STANDARD_SECRET, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", &now).await;
 
     let (status, answer) = post(&server, &url, &signed, body).await;
     assert_eq!(status, 202, "{answer}");
@@ -124,14 +121,8 @@ async fn standard_webhooks_signed_by_the_reference_library_are_accepted() {
 
     // Among several signatures, one under the trigger's secret is enough.
     let id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4X";
-    let other = sign(
-        &bodies,
-        "standard-webhooks",
-        &[OTHER_STANDARD_SECRET, id, &now],
-        body,
-    )
-    .await;
-    let right = sign(&bodies, "standard-webhooks", &[STANDARD_SECRET, id, &now], body).await;
+    let other = signed_by(OTHER_STANDARD_SECRET, id, &now).await;
+    let right = signed_by(STANDARD_SECRET, id, &now).await;
     let both = format!(
         "{} {}",
         header(&other, "webhook-signature"),
@@ -150,17 +141,11 @@ async fn standard_webhooks_signed_by_the_reference_library_are_accepted() {
 
     // A changed byte, or a signature made ten minutes ago, is refused.
     let id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4Y";
-    let fresh = sign(&bodies, "standard-webhooks", &[STANDARD_SECRET, id, &now], body).await;
+    let fresh = signed_by(STANDARD_SECRET, id, &now).await;
     let (status, answer) = post(&server, &url, &fresh, &body.replace("4200", "4201")).await;
     assert_eq!(status, 401, "tampered: {answer}");
     let stale_at = (now_secs() - 600).to_string();
-    let stale = sign(
-        &bodies,
-        "standard-webhooks",
-        &[STANDARD_SECRET, id, &stale_at],
-        body,
-    )
-    .await;
+    let stale = signed_by(STANDARD_SECRET, id, &stale_at).await;
     let (status, answer) = post(&server, &url, &stale, body).await;
     assert_eq!(status, 401, "stale: {answer}");
     server.stop().await;
