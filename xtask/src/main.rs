@@ -33,6 +33,10 @@ cargo xtask <command>
                 build the packs, then run the end-to-end delivery benchmark
                 (release): github webhooks in, slack-transformed deliveries
                 to loopback receivers (docs/benchmarks.md)
+  bench-floor [-- --seconds N]
+                build the packs, then measure the CPU floor of one webhook:
+                the group commit into sled and the github connector call,
+                each on its own (docs/benchmarks.md)
   crash-test [-- ARGS]
                 build the release binary and the packs, then SIGKILL
                 `weir serve` repeatedly under webhook load and prove every
@@ -84,6 +88,13 @@ fn main() -> anyhow::Result<()> {
             run(Command::new(cargo())
                 .current_dir(&root)
                 .args(["bench", "-p", "weir", "--bench", "delivery_load", "--"])
+                .args(rest.iter().skip_while(|arg| *arg == "--")))
+        }
+        "bench-floor" => {
+            packs(&root)?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args(["bench", "-p", "weir", "--bench", "ingest_floor", "--"])
                 .args(rest.iter().skip_while(|arg| *arg == "--")))
         }
         "crash-test" => crash_test(&root, "crash_test.py", &rest),
