@@ -234,7 +234,8 @@ impl ActiveDestination {
         let node = self
             .ordering_path
             .as_ref()
-            .and_then(|path| jsonpath_rust::query::js_path_process(path, data.value()).ok())
+            .zip(data.value())
+            .and_then(|(path, value)| jsonpath_rust::query::js_path_process(path, value).ok())
             .and_then(|nodes| nodes.into_iter().next().map(|n| n.val.clone()));
         Some(match node {
             Some(serde_json::Value::String(text)) => text,

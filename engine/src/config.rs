@@ -463,8 +463,11 @@ impl Config {
                 self.ingest.tenant_rate_per_second,
             ),
         ] {
-            if !(rate >= 0.0 && rate.is_finite()) {
-                return invalid(key, "must be a number of at least 0 (0 turns the limit off)");
+            if !(rate == 0.0 || crate::ratelimit::is_settable(rate)) {
+                return invalid(
+                    key,
+                    "must be 0 (no limit) or from 1/86400 (one a day) to 1000000000",
+                );
             }
         }
         // The queue's slots are allocated up front.

@@ -12,6 +12,20 @@ use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The slowest rate a limit may set: one a day. Slower rates would make
+/// waits no `Retry-After` or timer can express.
+pub const MIN_PER_SECOND: f64 = 1.0 / 86_400.0;
+/// The fastest rate a limit may set.
+pub const MAX_PER_SECOND: f64 = 1_000_000_000.0;
+
+/// Whether `per_second` is a rate a limit may set: between
+/// [`MIN_PER_SECOND`] and [`MAX_PER_SECOND`] (`NaN` is not). The lower
+/// bound allows for a last-digit difference, since JSON parsers need not
+/// round decimal fractions exactly (`1/86400` written out must pass).
+pub fn is_settable(per_second: f64) -> bool {
+    (MIN_PER_SECOND * (1.0 - 1e-12)..=MAX_PER_SECOND).contains(&per_second)
+}
+
 /// Shards of the bucket map; a power of two.
 const SHARDS: usize = 16;
 
@@ -26,11 +40,14 @@ pub struct Rate {
 
 impl Rate {
     /// The rate `per_second` with `burst` (0: the rate rounded up, at
-    /// least 1); `None` when `per_second` is 0 (no limit).
+    /// least 1); `None` when `per_second` is 0 (no limit). A rate outside
+    /// what [`is_settable`] allows (stored before that was checked) is
+    /// taken as the nearest allowed one.
     pub fn new(per_second: f64, burst: u32) -> Option<Self> {
         if !(per_second > 0.0 && per_second.is_finite()) {
             return None;
         }
+        let per_second = per_second.clamp(MIN_PER_SECOND, MAX_PER_SECOND);
         let burst = if burst == 0 {
             // Saturating float-to-int conversion; rates are small.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -70,7 +87,10 @@ impl Bucket {
             self.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / rate.per_second))
+            // At most a day at the slowest rate; a rate built by hand
+            // outside the bounds waits as long as a `Duration` can.
+            let wait = (1.0 - self.tokens) / rate.per_second;
+            Err(Duration::try_from_secs_f64(wait).unwrap_or(Duration::MAX))
         }
     }
 }
@@ -126,7 +146,7 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
 
 /// Whole seconds for `Retry-After`, rounded up, at least 1.
 pub fn retry_after_secs(wait: Duration) -> u64 {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = wait.as_secs().saturating_add(u64::from(wait.subsec_nanos() > 0));
     secs.max(1)
 }
 
@@ -172,6 +192,28 @@ mod tests {
         assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
         assert_eq!(retry_after_secs(Duration::from_millis(2001)), 3);
         assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn rates_too_slow_to_express_wait_a_day_and_never_panic() {
+        let limiter = RateLimiter::default();
+        let now = Instant::now();
+        // Stored before the bounds were checked: taken as one a day.
+        let stored = Rate::new(1e-300, 1).expect("limited");
+        assert_eq!(stored.per_second, MIN_PER_SECOND);
+        assert!(limiter.check(1u8, stored, now).is_ok());
+        let wait = limiter.check(1u8, stored, now).expect_err("limited");
+        assert!((86_400..=86_401).contains(&wait), "waits {wait} s");
+        // Built by hand past the bounds: the wait saturates.
+        let by_hand = Rate {
+            per_second: 5e-324,
+            burst: 1,
+        };
+        assert!(limiter.take(2u8, by_hand, now).is_ok());
+        assert_eq!(limiter.take(2u8, by_hand, now), Err(Duration::MAX));
+        assert_eq!(retry_after_secs(Duration::MAX), u64::MAX);
+        assert!(!is_settable(1e-300) && !is_settable(f64::NAN) && !is_settable(1e10));
+        assert!(is_settable(MIN_PER_SECOND) && is_settable(1.0));
     }
 
     #[test]

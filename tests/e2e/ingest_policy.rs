@@ -307,3 +307,70 @@ async fn the_daily_quota_counts_accepted_requests_and_survives_a_restart() {
     assert_eq!(status, 429, "the day's count was stored: {answer}");
     server.stop().await;
 }
+
+/// Rates too slow for any wait to be expressed (found by a hostile
+/// client: `1e-300` made every rate-limited request panic) are refused
+/// where they are set, with the key named.
+#[tokio::test]
+async fn rates_slower_than_one_a_day_are_refused_where_they_are_set() {
+    let dirs = TestDirs::new(&[]);
+    let server = TestServer::start(test_config(&dirs)).await;
+    let trigger = server.github_trigger(SECRET).await;
+    let path = format!("/api/v1/triggers/{}", trigger["id"].as_str().expect("id"));
+    for rate in [1e-300, 5e-324, 1e-6] {
+        let (status, error) = server
+            .patch(&path, &json!({"policy": {"rate_per_second": rate}}))
+            .await;
+        assert_eq!(status, 422, "{rate}: {error}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("rate_per_second"), "{message}");
+    }
+    let (status, error) = server
+        .post(
+            "/api/v1/tenants",
+            &json!({"name": "tiny", "limits": {"rate_per_second": 1e-300}}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (422, Some("invalid_limits")),
+        "{error}"
+    );
+    let (status, error) = server
+        .post(
+            "/api/v1/destinations",
+            &json!({"name": "rl", "url": "https://example.com/hook",
+                    "rate_limit": {"per_second": 1e-300, "burst": 1}}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (422, Some("invalid_rate_limit")),
+        "{error}"
+    );
+
+    // One a day is the slowest allowed: the second request waits a day.
+    let (status, answer) = server
+        .patch(
+            &path,
+            &json!({"policy": {"rate_per_second": 1.0 / 86_400.0, "burst": 1}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let url = trigger["webhook_url"].as_str().expect("url");
+    let payload = github_push_payload();
+    let (first, _) = server.post_github(url, SECRET, "push", "slow-1", &payload).await;
+    assert_eq!(first, 202);
+    let refused = server
+        .github_request(url, SECRET, "push", "slow-2", &payload)
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((86_000..=86_401).contains(&retry_after), "{retry_after}");
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::outbound::{delivery_id, publish};
-use crate::support::server::{TestDirs, test_config};
+use crate::support::server::{ADMIN_TOKEN, TestDirs, test_config};
 use crate::support::{Receiver, TestServer, eventually, github_push_payload};
 
 const SECRET: &str = "rules-secret";
@@ -311,4 +311,61 @@ async fn replays_keep_the_webhook_id_and_reroutes_pick_up_new_rules() {
         )
         .await;
     assert_eq!(status, 404);
+}
+
+/// Data no `serde_json::Value` holds (here a number beyond `f64`) is kept
+/// exactly: the dry run shows it as stored and says why its condition
+/// cannot hold, instead of evaluating it as `null` (which a negated
+/// condition turned into a match).
+#[tokio::test]
+async fn a_dry_run_keeps_data_exact_and_says_why_a_condition_cannot_be_evaluated() {
+    let dirs = TestDirs::new(&[]);
+    let server = TestServer::start(test_config(&dirs)).await;
+    let data = r#"{"env":"prod","big":12345678901234567890123,"f":1.0000000000000000001,"x":1e400}"#;
+    let published = server
+        .http
+        .post(format!("{}/api/v1/events", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"type":"acme.order","data":{data}}}"#))
+        .send()
+        .await
+        .expect("publishes");
+    assert_eq!(published.status().as_u16(), 202);
+    let answer = crate::support::server::json_body(published).await;
+    let event_id = answer["event_ids"][0].as_str().expect("event id");
+
+    let not_test = json!({"not": {"path": "$.env", "op": "eq", "value": "test"}});
+    let response = server
+        .http
+        .post(format!("{}/api/v1/rules/test", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/json")
+        .body(
+            json!({"rule": {"event_types": ["acme.*"], "condition": not_test}, "event_id": event_id})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("dry run");
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.expect("text");
+    let result: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(result["matched"], false, "{text}");
+    let error = result["condition"]["error"].as_str().expect("the reason");
+    assert!(error.contains("cannot be evaluated"), "{error}");
+
+    // Without a condition it matches, and the body shown is the data as sent.
+    let response = server
+        .http
+        .post(format!("{}/api/v1/rules/test", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/json")
+        .body(json!({"rule": {"event_types": ["acme.*"]}, "event_id": event_id}).to_string())
+        .send()
+        .await
+        .expect("dry run");
+    let text = response.text().await.expect("text");
+    assert!(text.contains(r#""matched":true"#), "{text}");
+    assert!(text.contains(data), "the body keeps every digit: {text}");
 }

@@ -52,11 +52,11 @@ async fn create(
     if body
         .limits
         .rate_per_second
-        .is_some_and(|r| !(r > 0.0 && r.is_finite()))
+        .is_some_and(|r| !crate::ratelimit::is_settable(r))
     {
         return Err(ApiError::invalid(
             "invalid_limits",
-            "`limits.rate_per_second` must be a positive number",
+            "`limits.rate_per_second` must be from 1/86400 (one a day) to 1000000000",
         ));
     }
     let tenant = Tenant {

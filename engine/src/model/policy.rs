@@ -67,11 +67,15 @@ impl TriggerPolicy {
             return invalid("allowed_ips", format!("at most {MAX_ALLOWED_NETWORKS} networks"));
         }
         if let Some(rate) = self.rate_per_second
-            && !(rate >= 0.0 && rate.is_finite())
+            && !(rate == 0.0 || crate::ratelimit::is_settable(rate))
         {
             return invalid(
                 "rate_per_second",
-                "must be a number of at least 0 (0 turns the limit off)".into(),
+                format!(
+                    "must be 0 (no limit) or from {} (one a day) to {}",
+                    crate::ratelimit::MIN_PER_SECOND,
+                    crate::ratelimit::MAX_PER_SECOND
+                ),
             );
         }
         if self.burst == Some(0) {
@@ -177,6 +181,13 @@ mod tests {
             (
                 TriggerPolicy {
                     rate_per_second: Some(f64::NAN),
+                    ..TriggerPolicy::default()
+                },
+                "rate_per_second",
+            ),
+            (
+                TriggerPolicy {
+                    rate_per_second: Some(1e-300),
                     ..TriggerPolicy::default()
                 },
                 "rate_per_second",

@@ -7,4 +7,4 @@ mod set;
 
 pub use condition::{CompiledCondition, Condition, ConditionError, Operator, Predicate, TraceEntry};
 pub use glob::{EventTypePattern, InvalidPattern};
-pub use set::{EventData, RuleSet};
+pub use set::{EventData, RuleSet, parse as parse_data};

@@ -62,7 +62,7 @@ impl RuleSet {
                     && compiled
                         .condition
                         .as_ref()
-                        .is_none_or(|c| c.evaluate(data.value()))
+                        .is_none_or(|c| data.value().is_some_and(|value| c.evaluate(value)))
             })
             .map(|compiled| Arc::clone(&compiled.rule))
             .collect()
@@ -84,7 +84,7 @@ impl RuleSet {
 /// into a `Value` costs far more than matching tenant, trigger and type.
 pub struct EventData<'a> {
     raw: &'a str,
-    parsed: OnceCell<Value>,
+    parsed: OnceCell<Option<Value>>,
 }
 
 impl<'a> EventData<'a> {
@@ -96,17 +96,37 @@ impl<'a> EventData<'a> {
         }
     }
 
-    /// The parsed data. Stored data is always valid JSON, so `Null` only
-    /// guards against a bug; conditions on it simply do not match.
-    pub fn value(&self) -> &Value {
+    /// The parsed data, or `None` when it is valid JSON that no
+    /// `serde_json::Value` holds: a number beyond `f64` (`1e400`), nesting
+    /// deeper than 128 levels, or a lone surrogate escape (`"\ud800"`).
+    /// Such data is stored and delivered as received, but no condition
+    /// can be evaluated on it, so none holds (not even a negated one) and
+    /// a rule with a condition does not fire; a warning says why.
+    pub fn value(&self) -> Option<&Value> {
         self.parsed
-            .get_or_init(|| serde_json::from_str(self.raw).unwrap_or(Value::Null))
+            .get_or_init(|| match parse(self.raw) {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    tracing::warn!(
+                        %error,
+                        "an event's data cannot be evaluated (no condition holds on it)"
+                    );
+                    None
+                }
+            })
+            .as_ref()
     }
 
     /// True once [`EventData::value`] has parsed the data.
     pub fn is_parsed(&self) -> bool {
         self.parsed.get().is_some()
     }
+}
+
+/// Parses event data for conditions; the error says what no `Value`
+/// can hold.
+pub fn parse(raw: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(raw)
 }
 
 #[cfg(test)]
@@ -187,8 +207,38 @@ mod tests {
     }
 
     #[test]
-    fn unparsable_data_matches_no_condition() {
-        let data = EventData::new("{not json");
-        assert_eq!(data.value(), &Value::Null);
+    fn data_no_value_holds_fires_no_conditional_rule_not_even_a_negated_one() {
+        let tenant = TenantId::generate();
+        let push = event(tenant, TriggerId::generate(), r#"{"env": "prod"}"#);
+        let is_prod = json!({"path": "$.env", "op": "eq", "value": "prod"});
+        let not_test = json!({"not": {"path": "$.env", "op": "eq", "value": "test"}});
+        let (rules, failed) = RuleSet::compile([
+            rule(tenant, Some(is_prod)),
+            rule(tenant, Some(not_test)),
+            rule(tenant, None),
+        ]);
+        assert!(failed.is_empty());
+        let deep = format!(
+            r#"{{"env": "prod", "x": {}1{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        for raw in [
+            r#"{"env": "prod", "x": 1e400}"#,
+            r#"{"env": "prod", "s": "\ud800"}"#,
+            deep.as_str(),
+        ] {
+            let data = EventData::new(raw);
+            let fired = rules.matching(&push, &data);
+            assert_eq!(
+                fired.len(),
+                1,
+                "only the rule without a condition fires for {raw:.40}"
+            );
+            assert!(fired[0].condition.is_none());
+            assert!(data.value().is_none());
+        }
+        let readable = EventData::new(r#"{"env": "prod", "x": 1e300}"#);
+        assert_eq!(rules.matching(&push, &readable).len(), 3);
     }
 }

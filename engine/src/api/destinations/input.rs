@@ -182,14 +182,14 @@ pub fn check_max_in_flight(max_in_flight: Option<u32>) -> Result<(), ApiError> {
 /// Checks a rate limit.
 pub fn check_rate_limit(limit: Option<&RateLimit>) -> Result<(), ApiError> {
     if let Some(limit) = limit
-        && !(limit.per_second > 0.0
+        && !(crate::ratelimit::is_settable(limit.per_second)
             && limit.per_second <= 100_000.0
             && limit.burst >= 1
             && limit.burst <= 10_000)
     {
         return Err(ApiError::invalid(
             "invalid_rate_limit",
-            "`rate_limit.per_second` must be in (0, 100000] and `burst` in [1, 10000]",
+            "`rate_limit.per_second` must be from 1/86400 (one a day) to 100000, and `burst` from 1 to 10000",
         ));
     }
     Ok(())

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::input::{check_event_types, check_transformer, check_triggers, parse_condition};
 use super::visible;
@@ -122,6 +123,11 @@ pub struct ConditionCheck {
     pub matched: bool,
     /// Every predicate, with the values its path selected.
     pub predicates: Vec<TraceEntry>,
+    /// Why the condition could not be evaluated: the event's data is JSON
+    /// that no value holds (a number beyond `f64`, nesting deeper than
+    /// 128 levels, a lone surrogate). The router does not fire such a rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The transformer's result.
@@ -133,9 +139,11 @@ pub struct Output {
     /// Media type of the body.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The body: JSON when it parses as JSON, else text.
+    /// The body: JSON (exactly as it would be sent) when it is JSON, else
+    /// text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub body: Option<Box<RawValue>>,
     /// Headers the transformer adds.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<(String, String)>,
@@ -168,7 +176,7 @@ pub async fn test_rule(
     let event = match (body.event_id.as_deref(), body.event) {
         (Some(id), None) => {
             let stored = crate::api::events::visible(&app, &caller, id)?;
-            let data = serde_json::from_str(stored.draft.data.get()).unwrap_or(Value::Null);
+            let raw_data = stored.draft.data.get().to_owned();
             Sample {
                 id: stored.id.to_string(),
                 source: stored.draft.source.clone(),
@@ -176,7 +184,8 @@ pub async fn test_rule(
                 subject: stored.draft.subject.clone(),
                 time: stored.draft.time.clone(),
                 trigger_id: stored.trigger_id(),
-                data,
+                data: crate::rules::parse_data(&raw_data).map_err(|error| error.to_string()),
+                raw_data,
             }
         }
         (None, Some(sample)) => Sample {
@@ -186,7 +195,8 @@ pub async fn test_rule(
             subject: sample.subject,
             time: crate::time::rfc3339(crate::time::now_ms()),
             trigger_id: sample.trigger_id,
-            data: sample.data,
+            raw_data: sample.data.to_string(),
+            data: Ok(sample.data),
         },
         _ => return Err(one_of("event_id", "event")),
     };
@@ -217,8 +227,20 @@ pub async fn test_rule(
                 .compile()
                 .map_err(|error| ApiError::invalid("invalid_condition", error.to_string()))?;
             let mut predicates = Vec::new();
-            let matched = compiled.evaluate_traced(&event.data, &mut predicates);
-            Some(ConditionCheck { matched, predicates })
+            Some(match &event.data {
+                Ok(data) => ConditionCheck {
+                    matched: compiled.evaluate_traced(data, &mut predicates),
+                    predicates,
+                    error: None,
+                },
+                Err(error) => ConditionCheck {
+                    matched: false,
+                    predicates,
+                    error: Some(format!(
+                        "the event's data cannot be evaluated ({error}), so no condition holds on it"
+                    )),
+                },
+            })
         }
         None => None,
     };
@@ -246,7 +268,10 @@ struct Sample {
     subject: Option<String>,
     time: String,
     trigger_id: Option<TriggerId>,
-    data: Value,
+    /// The data exactly as stored (or as given), sent as is.
+    raw_data: String,
+    /// The data parsed for the condition, or why it cannot be.
+    data: Result<Value, String>,
 }
 
 /// Runs the transformer (or passes the data through) as a delivery would.
@@ -259,7 +284,7 @@ async fn render(
     let Some(transformer) = transformer else {
         return sent(
             "application/json".to_owned(),
-            event.data.to_string().into_bytes(),
+            event.raw_data.clone().into_bytes(),
             Vec::new(),
         );
     };
@@ -269,7 +294,7 @@ async fn render(
         event_type: event.event_type.clone(),
         subject: event.subject.clone(),
         time: event.time.clone(),
-        data: event.data.to_string(),
+        data: event.raw_data.clone(),
     };
     match app.host.transform(transformer, &input, &config.to_string()).await {
         Ok(Ok(outgoing)) => sent(
@@ -284,12 +309,13 @@ async fn render(
 }
 
 fn sent(content_type: String, body: Vec<u8>, headers: Vec<(String, String)>) -> Output {
-    let body = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    let body = serde_json::from_slice::<Box<RawValue>>(&body)
+        .ok()
+        .or_else(|| serde_json::value::to_raw_value(&String::from_utf8_lossy(&body)).ok());
     Output {
         status: "sent",
         content_type: Some(content_type),
-        body: Some(body),
+        body,
         headers,
         reason: None,
     }
