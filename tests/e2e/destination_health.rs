@@ -53,6 +53,18 @@ async fn gone_disables_the_destination_and_publishes_an_operational_event() {
         .collect();
     assert_eq!(disabled.len(), 1, "published once: {events:#}");
     assert_eq!(disabled[0]["subject"], target_id);
+    // Nobody else can publish one: the pager would believe it.
+    let (status, error) = server
+        .post(
+            "/api/v1/events",
+            &json!({"type": "weir.destination.disabled", "data": {"destination_id": target_id}}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (422, Some("reserved_event_type")),
+        "{error}"
+    );
 
     // Later deliveries are not sent to a disabled destination.
     let event = publish(&server, "test.gone", json!({"n": 2})).await;

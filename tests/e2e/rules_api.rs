@@ -369,3 +369,43 @@ async fn a_dry_run_keeps_data_exact_and_says_why_a_condition_cannot_be_evaluated
     assert!(text.contains(r#""matched":true"#), "{text}");
     assert!(text.contains(data), "the body keeps every digit: {text}");
 }
+
+/// A delivery whose destination was deleted has nowhere to go: a retry is
+/// refused and says why, rather than queued only to die.
+#[tokio::test]
+async fn a_retry_after_the_destination_was_deleted_is_refused() {
+    let receiver = Receiver::start().await;
+    let dirs = TestDirs::new(&[]);
+    let server = TestServer::start(test_config(&dirs)).await;
+    let destination = server.destination(&receiver.url).await;
+    let rule = server.rule("test.gone", &destination, None).await;
+    let event = publish(&server, "test.gone", json!({})).await;
+    let delivery = delivery_id(&server, &event).await;
+    eventually("delivered", WAIT, || async {
+        let (_, found) = server.get(&format!("/api/v1/deliveries/{delivery}")).await;
+        (found["status"] == "delivered").then_some(())
+    })
+    .await;
+    let (status, _) = server
+        .delete(&format!("/api/v1/rules/{}", rule["id"].as_str().expect("id")))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = server
+        .delete(&format!(
+            "/api/v1/destinations/{}",
+            destination["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(status, 204);
+    let (status, error) = server
+        .post(&format!("/api/v1/deliveries/{delivery}/retry"), &json!({}))
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (409, Some("destination_deleted")),
+        "{error}"
+    );
+    let (_, found) = server.get(&format!("/api/v1/deliveries/{delivery}")).await;
+    assert_eq!(found["status"], "delivered", "left as it was: {found}");
+    assert_eq!(receiver.successes().len(), 1);
+}

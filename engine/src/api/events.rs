@@ -18,6 +18,10 @@ use crate::server::AppState;
 use crate::store::PendingEvent;
 use crate::time::{now_ms, parse_rfc3339, rfc3339};
 
+/// Event types only Weir itself publishes (operational events such as a
+/// destination disabled); a published event may not pose as one.
+const RESERVED_TYPE_PREFIX: &str = "weir.";
+
 /// The events router.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -84,7 +88,7 @@ pub struct PublishEvent {
     #[serde(rename = "type")]
     pub event_type: String,
     /// The event's data (any JSON).
-    #[schema(value_type = Object)]
+    #[schema(value_type = serde_json::Value)]
     pub data: Box<RawValue>,
     /// What the event is about, e.g. an invoice id.
     #[serde(default)]
@@ -118,6 +122,15 @@ async fn publish(
         return Err(ApiError::invalid(
             "invalid_event_type",
             "`type` must be 1 to 200 of letters, digits, `.`, `_`, `-`, `:`, `/`",
+        ));
+    }
+    if body.event_type.starts_with(RESERVED_TYPE_PREFIX) {
+        return Err(ApiError::invalid(
+            "reserved_event_type",
+            format!(
+                "types starting with `{RESERVED_TYPE_PREFIX}` are Weir's own operational events (e.g. `{}`) and cannot be published",
+                crate::delivery::health::DESTINATION_DISABLED
+            ),
         ));
     }
     let idempotency_key = match headers.get("idempotency-key") {

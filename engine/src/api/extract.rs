@@ -100,7 +100,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    /// Page size (1–500, default 50).
+    /// Page size (default 50); at least 1, and larger values are served
+    /// as 500, the most a page holds.
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// Where to continue: the `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -123,7 +125,7 @@ impl Pagination {
         if limit == 0 {
             return Err(ApiError::bad_request(
                 "invalid_query",
-                format!("`limit` must be 1 to {MAX_LIMIT}"),
+                format!("`limit` must be at least 1 (a page holds at most {MAX_LIMIT})"),
             ));
         }
         Ok(Self {

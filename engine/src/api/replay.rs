@@ -30,8 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `POST /api/v1/deliveries/{id}/retry`: queues the delivery now with a
 /// fresh retry schedule, whatever its state (a delivered one is sent
-/// again). 409 `delivery_in_flight` while an attempt is running.
-#[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", tag = "replay", params(("id" = String, Path, description = "the delivery id")), responses((status = 200, description = "the delivery, queued now with the same webhook-id", body = Delivery), (status = 404, description = "no such delivery", body = crate::api::openapi::ApiErrorBody), (status = 409, description = "an attempt is running", body = crate::api::openapi::ApiErrorBody)))]
+/// again). 409 `delivery_in_flight` while an attempt is running, 409
+/// `destination_deleted` when its destination no longer exists.
+#[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", tag = "replay", params(("id" = String, Path, description = "the delivery id")), responses((status = 200, description = "the delivery, queued now with the same webhook-id", body = Delivery), (status = 404, description = "no such delivery", body = crate::api::openapi::ApiErrorBody), (status = 409, description = "an attempt is running, or the destination was deleted", body = crate::api::openapi::ApiErrorBody)))]
 async fn retry(
     State(app): State<AppState>,
     caller: Caller,
@@ -39,10 +40,21 @@ async fn retry(
 ) -> Result<Json<Delivery>, ApiError> {
     caller.require(Role::Operator)?;
     let id: DeliveryId = parse_id(&id, "delivery")?;
-    app.store
+    let found = app
+        .store
         .delivery(id)?
         .filter(|d| caller.sees(d.tenant_id))
         .ok_or_else(|| not_found("delivery", id))?;
+    if app.store.destination(found.destination_id)?.is_none() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "destination_deleted",
+            format!(
+                "delivery `{id}` went to destination `{}`, which was deleted: there is nowhere to send it",
+                found.destination_id
+            ),
+        ));
+    }
     let delivery = app.store.requeue(id)?.ok_or_else(|| not_found("delivery", id))?;
     if delivery.status == DeliveryStatus::Sending {
         return Err(ApiError::new(
