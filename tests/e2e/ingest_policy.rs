@@ -374,3 +374,25 @@ async fn rates_slower_than_one_a_day_are_refused_where_they_are_set() {
         .expect("seconds");
     assert!((86_000..=86_401).contains(&retry_after), "{retry_after}");
 }
+
+/// A method the policy lets through but the connector refuses (GET on
+/// github, which has no handshake) is a 405 that says what is allowed.
+#[tokio::test]
+async fn a_method_the_connector_refuses_is_answered_with_what_is_allowed() {
+    let dirs = TestDirs::new(&[]);
+    let server = TestServer::start(test_config(&dirs)).await;
+    let trigger = server.github_trigger(SECRET).await;
+    let response = server
+        .http
+        .get(trigger["webhook_url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        response.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+    let answer = json_body(response).await;
+    assert_eq!(answer["error"]["code"], "method_not_allowed");
+}

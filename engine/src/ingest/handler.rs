@@ -200,7 +200,21 @@ async fn walk(
     ledger.body_read(body.len());
     receive(app, ledger, inbound, &trigger, body)
         .await
-        .map_err(Refusal::from)
+        .map_err(|error| {
+            // The connector refused the method (e.g. GET on a connector
+            // without a handshake): 405 must say what is allowed, which is
+            // the policy's other methods.
+            let allow = (error.status == StatusCode::METHOD_NOT_ALLOWED).then(|| {
+                let others: Vec<&str> = policy
+                    .allowed_methods
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|method| *method != inbound.method.as_str())
+                    .collect();
+                others.join(", ")
+            });
+            Refusal { error, allow }
+        })
 }
 
 /// The connector call and the commit.

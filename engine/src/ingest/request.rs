@@ -42,11 +42,13 @@ pub fn webhook_request(
         query: query.unwrap_or_default().to_owned(),
         headers: headers
             .iter()
-            .filter_map(|(name, value)| {
-                Some(Header {
-                    name: name.as_str().to_owned(),
-                    value: value.to_str().ok()?.to_owned(),
-                })
+            // A value that is not UTF-8 is passed with the bad bytes
+            // replaced (U+FFFD) rather than dropped: the connector then
+            // says what is wrong with it (a signature that does not
+            // match), not that the header is missing.
+            .map(|(name, value)| Header {
+                name: name.as_str().to_owned(),
+                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
             })
             .take(MAX_HEADERS)
             .collect(),
@@ -101,5 +103,22 @@ mod tests {
             kept.keys().collect::<Vec<_>>(),
             ["content-type", "x-github-event"]
         );
+    }
+
+    #[test]
+    fn a_header_value_that_is_not_utf8_reaches_the_connector_marked_not_dropped() {
+        let mut headers = HeaderMap::new();
+        let bad = axum::http::HeaderValue::from_bytes(b"push\xff").expect("obs-text is allowed");
+        headers.insert("x-github-event", bad);
+        let request = webhook_request(
+            &Method::POST,
+            None,
+            &headers,
+            Bytes::new(),
+            IpAddr::from([127, 0, 0, 1]),
+            0,
+        );
+        assert_eq!(request.headers.len(), 1);
+        assert_eq!(request.headers[0].value, "push\u{fffd}");
     }
 }
