@@ -38,7 +38,17 @@ use weir::store::{CommitOutcome, Committer, PendingEvent, Store};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const SECRET: &str = "bench-secret";
+#[path = "ingest_load/client.rs"]
+#[allow(dead_code)]
+mod client;
+#[path = "ingest_load/load.rs"]
+#[allow(dead_code)]
+mod load;
+#[path = "ingest_load/webhook.rs"]
+#[allow(dead_code)]
+mod webhook;
+
+use webhook::SECRET;
 const CALLERS: usize = 64;
 const MAX_COMMIT_BATCH: usize = 512;
 
@@ -49,7 +59,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let body = push_payload();
+    let body = String::from_utf8(webhook::push_payload(None)).expect("the fixture is UTF-8");
     let record = event_record(&body);
     println!(
         "ingest_floor: 2 cores, push {} bytes, stored record {} bytes, {seconds} s per part",
@@ -179,45 +189,17 @@ where
         });
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let cpu_before = process_cpu_us();
+    let cpu_before = load::process_cpu_us().expect("/proc/self/stat");
     let started = Instant::now();
     counting.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     counting.store(false, Ordering::Relaxed);
-    let cpu = process_cpu_us() - cpu_before;
+    let cpu = load::process_cpu_us().expect("/proc/self/stat") - cpu_before;
     let window = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     while loops.join_next().await.is_some() {}
     let units = done.load(Ordering::Relaxed).max(1) as f64;
     (units / window.as_secs_f64(), cpu as f64 / units)
-}
-
-/// CPU time (user + system) this process has used so far, in µs, from
-/// `/proc/self/stat` (ticks of 10 ms: windows of seconds make it exact
-/// enough).
-fn process_cpu_us() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .expect("stat has a command")
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    ticks * 10_000
-}
-
-/// A ~2 KB GitHub push: the fixture with two commits, compact (as
-/// `ingest_load` and `pack_calls` send).
-fn push_payload() -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(root.join("packs/github/fixtures/push.json")).expect("push fixture");
-    let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
-    if let Some(commits) = value["commits"].as_array_mut() {
-        commits.truncate(2);
-    }
-    value["head_commit"] = serde_json::Value::Null;
-    value.to_string()
 }
 
 /// What the store keeps for such a push: the CloudEvents-shaped record

@@ -76,27 +76,9 @@ fn main() -> anyhow::Result<()> {
                 .arg(root.join("tests/fuzz/fuzz_api.sh"))
                 .args(rest.iter().skip_while(|arg| *arg == "--")))
         }
-        "bench-ingest" => {
-            packs(&root)?;
-            run(Command::new(cargo())
-                .current_dir(&root)
-                .args(["bench", "-p", "weir", "--bench", "ingest_load", "--"])
-                .args(rest.iter().skip_while(|arg| *arg == "--")))
-        }
-        "bench-delivery" => {
-            packs(&root)?;
-            run(Command::new(cargo())
-                .current_dir(&root)
-                .args(["bench", "-p", "weir", "--bench", "delivery_load", "--"])
-                .args(rest.iter().skip_while(|arg| *arg == "--")))
-        }
-        "bench-floor" => {
-            packs(&root)?;
-            run(Command::new(cargo())
-                .current_dir(&root)
-                .args(["bench", "-p", "weir", "--bench", "ingest_floor", "--"])
-                .args(rest.iter().skip_while(|arg| *arg == "--")))
-        }
+        "bench-ingest" => load_bench(&root, "ingest_load", &rest),
+        "bench-delivery" => load_bench(&root, "delivery_load", &rest),
+        "bench-floor" => load_bench(&root, "ingest_floor", &rest),
         "crash-test" => crash_test(&root, "crash_test.py", &rest),
         "crash-test-delivery" => crash_test(&root, "delivery_crash_test.py", &rest),
         "" | "help" | "--help" | "-h" => {
@@ -105,6 +87,16 @@ fn main() -> anyhow::Result<()> {
         }
         other => bail!("unknown command `{other}`\n\n{HELP}"),
     }
+}
+
+/// Builds the packs, then runs the load benchmark `bench` (a `harness =
+/// false` bench of the engine) with `args` after an optional `--`.
+fn load_bench(root: &Path, bench: &str, args: &[String]) -> anyhow::Result<()> {
+    packs(root)?;
+    run(Command::new(cargo())
+        .current_dir(root)
+        .args(["bench", "-p", "weir", "--bench", bench, "--"])
+        .args(args.iter().skip_while(|arg| *arg == "--")))
 }
 
 /// Builds the packs and the release binary, then runs one of the crash
