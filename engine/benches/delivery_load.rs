@@ -266,6 +266,9 @@ struct Figures {
     delivered_per_second: f64,
     healthy_per_second: f64,
     drain: Option<Duration>,
+    /// Process CPU (Weir, generator and receivers) from the first request
+    /// to the end of the drain, per delivery answered `200` in that time.
+    cpu_us_per_delivery: f64,
     latency: Option<(f64, f64, f64, usize)>,
     check: String,
     ok: bool,
@@ -329,6 +332,7 @@ fn closed_scenario(
     let warmup = Duration::from_secs(options.warmup);
     let measure = Duration::from_secs(options.seconds);
     let t0 = Instant::now();
+    let cpu_before = load::process_cpu_us();
     let outcome = generator.block_on(load::closed_loop(
         &setup.target,
         options.connections,
@@ -344,6 +348,7 @@ fn closed_scenario(
         .collect();
     let healthy: f64 = setup.healthy().map(|(shard, _)| per_destination[shard]).sum();
     let drain = setup.drain(&outcome, Duration::from_secs(options.drain));
+    let cpu_us_per_delivery = cpu_per_delivery(cpu_before, &setup);
     let failed: u64 = setup.receivers.iter().map(Receiver::failed).sum();
     let repeats: usize = setup.receivers.iter().map(|r| r.arrivals() - r.delivered()).sum();
     let (check, ok) = check_store(servers, &mut setup, &outcome);
@@ -353,6 +358,7 @@ fn closed_scenario(
         delivered_per_second: per_destination.iter().sum(),
         healthy_per_second: healthy,
         drain,
+        cpu_us_per_delivery,
         latency: None,
         check: format!("{check}; receivers answered 500 {failed} times, saw {repeats} repeats"),
         ok,
@@ -371,6 +377,7 @@ fn open_scenario(
     let warmup = Duration::from_secs(options.warmup);
     let measure = Duration::from_secs(options.open_seconds);
     let t0 = Instant::now();
+    let cpu_before = load::process_cpu_us();
     let outcome = generator.block_on(load::open_loop(
         &setup.target,
         options.rate,
@@ -379,6 +386,7 @@ fn open_scenario(
         measure,
     ));
     let drain = setup.drain(&outcome, Duration::from_secs(options.drain));
+    let cpu_us_per_delivery = cpu_per_delivery(cpu_before, &setup);
     let measure_from = t0 + warmup;
     let mut latencies = Vec::new();
     let mut missing = 0;
@@ -400,6 +408,7 @@ fn open_scenario(
         delivered_per_second: delivered,
         healthy_per_second: delivered,
         drain,
+        cpu_us_per_delivery,
         latency: Some((
             percentile_ms(&latencies, 0.5),
             percentile_ms(&latencies, 0.99),
@@ -413,18 +422,29 @@ fn open_scenario(
     figures
 }
 
+/// Process CPU µs since `before` per delivery the receivers answered `200`
+/// (NaN when `/proc/self/stat` cannot be read).
+fn cpu_per_delivery(before: Option<u64>, setup: &Setup) -> f64 {
+    let delivered: usize = setup.receivers.iter().map(Receiver::delivered).sum();
+    match (before, load::process_cpu_us()) {
+        (Some(before), Some(now)) if delivered > 0 => (now - before) as f64 / delivered as f64,
+        _ => f64::NAN,
+    }
+}
+
 fn line(f: &Figures) -> String {
     let latency = f.latency.map_or(String::new(), |(p50, p99, max, missing)| {
         format!("  accept→receiver p50 {p50:.1} ms p99 {p99:.1} ms max {max:.1} ms (missing {missing})")
     });
     format!(
-        "{:<8} ingested {:>6.0}/s  delivered {:>6.0}/s  healthy {:>6.0}/s  drain {}{latency}\n           store: {}{}",
+        "{:<8} ingested {:>6.0}/s  delivered {:>6.0}/s  healthy {:>6.0}/s  drain {}  CPU {:.0} µs/delivery{latency}\n           store: {}{}",
         f.name,
         f.ingested_per_second,
         f.delivered_per_second,
         f.healthy_per_second,
         f.drain
             .map_or("TIMEOUT".to_owned(), |d| format!("{:.1} s", d.as_secs_f64())),
+        f.cpu_us_per_delivery,
         f.check,
         if f.ok { "" } else { "  FAILED" },
     )
@@ -494,9 +514,9 @@ fn main() -> ExitCode {
     }
     println!();
     println!(
-        "| scenario | ingested/s | delivered/s | healthy destinations delivered/s | drain s | p50 ms | p99 ms |"
+        "| scenario | ingested/s | delivered/s | healthy destinations delivered/s | drain s | CPU µs per delivery | p50 ms | p99 ms |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for f in &results {
         let (p50, p99) = f
             .latency
@@ -504,13 +524,14 @@ fn main() -> ExitCode {
                 (format!("{p50:.1}"), format!("{p99:.1}"))
             });
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {} | {p50} | {p99} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {} | {:.0} | {p50} | {p99} |",
             f.name,
             f.ingested_per_second,
             f.delivered_per_second,
             f.healthy_per_second,
             f.drain
                 .map_or("timeout".to_owned(), |d| format!("{:.1}", d.as_secs_f64())),
+            f.cpu_us_per_delivery,
         );
     }
     for (name, ratio) in &comparisons {

@@ -34,9 +34,10 @@ cargo xtask <command>
                 (release): github webhooks in, slack-transformed deliveries
                 to loopback receivers (docs/benchmarks.md)
   bench-floor [-- --seconds N]
-                build the packs, then measure the CPU floor of one webhook:
-                the group commit into sled and the github connector call,
-                each on its own (docs/benchmarks.md)
+                build the packs, then measure the CPU floor of one webhook,
+                in (bare HTTP, group commit into sled, github connector) and
+                out (slack transformer, signed send, attempt record), each
+                part on its own (docs/benchmarks.md)
   crash-test [-- ARGS]
                 build the release binary and the packs, then SIGKILL
                 `weir serve` repeatedly under webhook load and prove every
