@@ -39,14 +39,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use hmac::{Hmac, Mac};
 use ipnet::IpNet;
-use sha2::Sha256;
 use tokio::sync::Notify;
 use weir::config::{Durability, PackLimits};
 use weir::delivery::client::build as build_client;
 use weir::delivery::recorder::AttemptRecorder;
-use weir::delivery::signature::sign;
+use weir::delivery::signature::signed_headers;
 use weir::delivery::ssrf::AddressPolicy;
 use weir::host::{Event, Header, PluginHost, Secret, WebhookRequest};
 use weir::ids::{DeliveryId, DestinationId, EventId, RuleId, TenantId, TriggerId};
@@ -70,6 +68,7 @@ mod targets;
 mod webhook;
 
 use webhook::SECRET;
+
 const CALLERS: usize = 64;
 const MAX_COMMIT_BATCH: usize = 512;
 
@@ -100,9 +99,9 @@ fn main() {
             commit = cpu;
         }
     }
-    let (rate, connector) = runtime.block_on(connector_calls(&body, seconds));
-    println!("| github connector call (fresh instance) | {rate:.0} | {connector:.1} |");
     let host = runtime.block_on(async { loaded_host() });
+    let (rate, connector) = runtime.block_on(connector_calls(Arc::clone(&host), &body, seconds));
+    println!("| github connector call (fresh instance) | {rate:.0} | {connector:.1} |");
     let event = push_event(&body);
     let message = runtime
         .block_on(host.transform(&slack(), &event, "{}"))
@@ -128,19 +127,15 @@ fn main() {
     );
 }
 
-/// POSTs the push to the bare handler (axum answering `202`, as in
-/// `cargo xtask bench-ingest`) over [`CALLERS`] connections for `seconds`;
+/// POSTs the signed push to the bare handler (axum answering `202`), the
+/// same request as `cargo xtask bench-ingest`'s bare scenario, over
+/// [`CALLERS`] connections for `seconds`;
 /// returns requests per second and CPU µs per request, both ends counted.
 async fn bare_posts(body: &[u8], seconds: u64) -> (f64, f64) {
     let addr = targets::start_bare().await;
     let target = load::Target {
         addr,
-        templates: Arc::new([client::RequestTemplate::new(
-            addr,
-            "/api/v1/webhooks/wh_bare",
-            &[("content-type", "application/json".to_owned())],
-            body,
-        )]),
+        templates: Arc::new([webhook::template(addr, "/api/v1/webhooks/wh_bare", body)]),
         collect_ids: false,
         collect_acks: false,
     };
@@ -213,10 +208,14 @@ fn loaded_host() -> Arc<PluginHost> {
     let host = Arc::new(PluginHost::new(PackLimits::default(), None).expect("host"));
     host.load_dir(&plugins);
     assert!(
-        host.registry().transformer(&slack()).is_some(),
+        host.registry().connector(&github()).is_some() && host.registry().transformer(&slack()).is_some(),
         "packs not built: run `cargo xtask packs`"
     );
     host
+}
+
+fn github() -> ComponentRef {
+    "github".parse().expect("ref")
 }
 
 fn slack() -> ComponentRef {
@@ -225,9 +224,8 @@ fn slack() -> ComponentRef {
 
 /// Calls the github connector from two tasks for `seconds`; returns calls
 /// per second and CPU µs per call.
-async fn connector_calls(body: &str, seconds: u64) -> (f64, f64) {
-    let host = loaded_host();
-    let github: ComponentRef = "github".parse().expect("ref");
+async fn connector_calls(host: Arc<PluginHost>, body: &str, seconds: u64) -> (f64, f64) {
+    let github = github();
     let request = Arc::new(signed_push(body));
     let secrets = Arc::new(vec![Secret {
         name: "webhook-secret".into(),
@@ -262,9 +260,11 @@ async fn transformer_calls(host: Arc<PluginHost>, event: Event, seconds: u64) ->
     .await
 }
 
-/// Signs `body` and POSTs it with Weir's delivery client to a loopback
-/// receiver from [`CALLERS`] tasks for `seconds`; returns sends per second
-/// and CPU µs per send (client and receiver).
+/// Signs `body` with the headers a delivery carries ([`signed_headers`])
+/// and POSTs it with Weir's delivery client to a loopback receiver from
+/// [`CALLERS`] tasks for `seconds` (without the per-attempt timeout a
+/// delivery also sets); returns sends per second and CPU µs per send
+/// (client and receiver).
 async fn signed_sends(body: Vec<u8>, seconds: u64) -> (f64, f64) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}/", listener.local_addr().expect("address"));
@@ -277,19 +277,16 @@ async fn signed_sends(body: Vec<u8>, seconds: u64) -> (f64, f64) {
     let result = run_for(seconds, CALLERS, move || {
         let (client, secrets, body, url) = (client.clone(), Arc::clone(&secrets), body.clone(), url.clone());
         async move {
-            let message_id = DeliveryId::generate().to_string();
-            let timestamp = weir::time::now_ms() / 1000;
-            let signature = sign(&secrets, &message_id, timestamp, &body);
-            let response = client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("webhook-id", message_id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .expect("the receiver answers");
+            let mut request = client.post(url).header("content-type", "application/json");
+            for (name, value) in signed_headers(
+                &secrets,
+                DeliveryId::generate().to_string(),
+                weir::time::now_ms(),
+                &body,
+            ) {
+                request = request.header(name, value);
+            }
+            let response = request.body(body).send().await.expect("the receiver answers");
             assert!(response.status().is_success());
             let _ = response.bytes().await;
         }
@@ -429,9 +426,7 @@ fn push_event(body: &str) -> Event {
 }
 
 fn signed_push(body: &str) -> WebhookRequest {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
-    mac.update(body.as_bytes());
-    let signature = hex::encode(mac.finalize().into_bytes());
+    let signature = webhook::github_signature(body.as_bytes());
     let header = |name: &str, value: &str| Header {
         name: name.into(),
         value: value.into(),
@@ -443,7 +438,7 @@ fn signed_push(body: &str) -> WebhookRequest {
             header("content-type", "application/json"),
             header("x-github-event", "push"),
             header("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
-            header("x-hub-signature-256", &format!("sha256={signature}")),
+            header("x-hub-signature-256", &signature),
         ],
         body: body.as_bytes().to_vec(),
         client_address: Some("127.0.0.1".into()),

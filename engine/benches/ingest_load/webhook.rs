@@ -27,11 +27,16 @@ pub fn push_payload(shard: Option<usize>) -> Vec<u8> {
     value.to_string().into_bytes()
 }
 
-/// The request posting `body` to `path`, signed as GitHub signs it.
-pub fn template(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> RequestTemplate {
+/// The `x-hub-signature-256` value GitHub sends for `body` under [`SECRET`].
+pub fn github_signature(body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
     mac.update(body);
-    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The request posting `body` to `path`, signed as GitHub signs it.
+pub fn template(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> RequestTemplate {
+    let signature = github_signature(body);
     let headers = [
         ("content-type", "application/json".to_owned()),
         ("user-agent", "GitHub-Hookshot/bench".to_owned()),

@@ -13,7 +13,7 @@ use super::health::DestinationHealth;
 use super::recorder::AttemptRecorder;
 use super::render::render;
 use super::send::{Sent, Verdict, from_error, from_response};
-use super::signature::sign;
+use super::signature::signed_headers;
 use super::ssrf::AddressPolicy;
 use crate::catalog::{ActiveDestination, Catalog};
 use crate::config::DeliveryConfig;
@@ -272,23 +272,20 @@ impl Deliverer {
             .destination
             .timeout_ms
             .map_or(parts.config.timeout, Duration::from_millis);
-        let message_id = delivery.id.to_string();
         let now = now_ms();
-        let timestamp = now / 1000;
-        let signature = sign(
-            &destination.destination.active_secrets(now),
-            &message_id,
-            timestamp,
-            &outgoing.body,
-        );
         let mut request = parts
             .client
             .post(url)
             .timeout(timeout)
-            .header("content-type", outgoing.content_type.as_str())
-            .header("webhook-id", message_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature);
+            .header("content-type", outgoing.content_type.as_str());
+        for (name, value) in signed_headers(
+            &destination.destination.active_secrets(now),
+            delivery.id.to_string(),
+            now,
+            &outgoing.body,
+        ) {
+            request = request.header(name, value);
+        }
         // Transformer headers first; the destination's own (e.g. its auth)
         // win on a clash.
         let headers = outgoing

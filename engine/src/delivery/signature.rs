@@ -26,6 +26,24 @@ pub fn sign(secrets: &[SigningSecret], message_id: &str, timestamp_secs: u64, bo
         .join(" ")
 }
 
+/// The Standard Webhooks headers of a message sent at `now_ms`:
+/// `webhook-id`, `webhook-timestamp` (seconds) and `webhook-signature`
+/// over `body` under every secret.
+pub fn signed_headers(
+    secrets: &[SigningSecret],
+    message_id: String,
+    now_ms: u64,
+    body: &[u8],
+) -> [(&'static str, String); 3] {
+    let timestamp = now_ms / 1000;
+    let signature = sign(secrets, &message_id, timestamp, body);
+    [
+        ("webhook-id", message_id),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", signature),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
